@@ -1,0 +1,46 @@
+//! `cevm`: run, disassemble, compile, test and benchmark EVM code.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+mod cmd_disasm;
+mod cmd_run;
+mod input;
+
+/// cevm: an EVM compiler (Cranelift, JIT) with a reference interpreter.
+#[derive(Parser)]
+#[command(name = "cevm", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Execute code as a message call on an in-memory state.
+    Run(cmd_run::RunArgs),
+    /// Print one instruction per line: pc, name, immediate.
+    Disasm(cmd_disasm::DisasmArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version to stdout with exit 0, usage errors with exit 2.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        Command::Run(args) => cmd_run::run(args),
+        Command::Disasm(args) => cmd_disasm::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,368 @@
+//! Frame state shared by both backends: gas counter, stack, memory.
+
+use crate::result::HaltReason;
+use alloy_primitives::U256;
+
+/// Maximum number of stack items.
+pub const STACK_LIMIT: usize = 1024;
+
+/// Largest memory a frame may expand to, in bytes. Any expansion beyond it
+/// halts with out-of-gas: its gas cost (over 2^45) exceeds every real gas
+/// limit, and refusing it keeps a huge gas limit from turning into a huge
+/// allocation.
+pub const MAX_MEMORY: u64 = 1 << 32;
+
+/// Gas accounting of one frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Gas {
+    /// Gas the frame started with.
+    pub limit: u64,
+    /// Gas left.
+    pub remaining: u64,
+    /// Refund counter change made by this frame (may be negative; EIP-3529).
+    pub refunded: i64,
+}
+
+impl Gas {
+    /// A fresh counter with `limit` gas.
+    pub fn new(limit: u64) -> Self {
+        Gas {
+            limit,
+            remaining: limit,
+            refunded: 0,
+        }
+    }
+
+    /// Charges `cost`, or reports out-of-gas leaving the counter unchanged.
+    #[inline]
+    pub fn charge(&mut self, cost: u64) -> Result<(), HaltReason> {
+        match self.remaining.checked_sub(cost) {
+            Some(r) => {
+                self.remaining = r;
+                Ok(())
+            }
+            None => Err(HaltReason::OutOfGas),
+        }
+    }
+
+    /// Gas used so far.
+    pub fn used(&self) -> u64 {
+        self.limit - self.remaining
+    }
+}
+
+/// The EVM operand stack: a fixed 1024-word area, so compiled code can keep a
+/// stable pointer to it.
+pub struct Stack {
+    data: Box<[U256; STACK_LIMIT]>,
+    len: usize,
+}
+
+impl Default for Stack {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for Stack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
+impl Stack {
+    /// An empty stack.
+    pub fn new() -> Self {
+        Stack {
+            data: Box::new([U256::ZERO; STACK_LIMIT]),
+            len: 0,
+        }
+    }
+
+    /// Number of items.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the stack is empty.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Items bottom first.
+    #[inline]
+    pub fn as_slice(&self) -> &[U256] {
+        &self.data[..self.len]
+    }
+
+    /// Pushes, or reports overflow.
+    #[inline]
+    pub fn push(&mut self, value: U256) -> Result<(), HaltReason> {
+        if self.len == STACK_LIMIT {
+            return Err(HaltReason::StackOverflow);
+        }
+        self.data[self.len] = value;
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Pops, or reports underflow.
+    #[inline]
+    pub fn pop(&mut self) -> Result<U256, HaltReason> {
+        if self.len == 0 {
+            return Err(HaltReason::StackUnderflow);
+        }
+        self.len -= 1;
+        Ok(self.data[self.len])
+    }
+
+    /// The item `n` places below the top (0 is the top).
+    #[inline]
+    pub fn peek(&self, n: usize) -> Result<U256, HaltReason> {
+        if n >= self.len {
+            return Err(HaltReason::StackUnderflow);
+        }
+        Ok(self.data[self.len - 1 - n])
+    }
+
+    /// DUPn (n from 1): copies the n-th item to the top.
+    #[inline]
+    pub fn dup(&mut self, n: usize) -> Result<(), HaltReason> {
+        let v = self.peek(n - 1)?;
+        self.push(v)
+    }
+
+    /// SWAPn (n from 1): exchanges the top with the item n below it.
+    #[inline]
+    pub fn swap(&mut self, n: usize) -> Result<(), HaltReason> {
+        if n >= self.len {
+            return Err(HaltReason::StackUnderflow);
+        }
+        let top = self.len - 1;
+        self.data.swap(top, top - n);
+        Ok(())
+    }
+
+    /// Raw access for compiled code: the base of the 1024-word area.
+    pub fn as_mut_ptr(&mut self) -> *mut U256 {
+        self.data.as_mut_ptr()
+    }
+
+    /// Sets the item count after compiled code wrote items through [`Stack::as_mut_ptr`].
+    ///
+    /// # Panics
+    /// If `len` exceeds [`STACK_LIMIT`].
+    pub fn set_len(&mut self, len: usize) {
+        assert!(len <= STACK_LIMIT);
+        self.len = len;
+    }
+}
+
+/// Byte-addressed frame memory; its length is always a multiple of 32.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Memory {
+    data: Vec<u8>,
+}
+
+/// Gas for `words` words of memory: `3·w + w²/512`.
+#[inline]
+pub fn memory_cost(words: u64) -> u64 {
+    3u64.saturating_mul(words)
+        .saturating_add(words.saturating_mul(words) / 512)
+}
+
+impl Memory {
+    /// Empty memory.
+    pub fn new() -> Self {
+        Memory { data: Vec::new() }
+    }
+
+    /// Size in bytes (MSIZE).
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// Whether nothing was touched yet.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// The whole memory.
+    #[inline]
+    pub fn as_slice(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// The whole memory, mutable.
+    #[inline]
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        &mut self.data
+    }
+
+    /// Makes sure `[offset, offset + len)` is addressable, charging expansion
+    /// gas to `gas`. A zero `len` touches nothing, whatever the offset.
+    /// Returns the range as `usize` (offset is 0 when `len` is 0).
+    pub fn expand(
+        &mut self,
+        gas: &mut Gas,
+        offset: U256,
+        len: U256,
+    ) -> Result<(usize, usize), HaltReason> {
+        if len.is_zero() {
+            return Ok((0, 0));
+        }
+        let (Ok(offset), Ok(len)) = (u64::try_from(offset), u64::try_from(len)) else {
+            return Err(HaltReason::OutOfGas);
+        };
+        let end = offset.checked_add(len).ok_or(HaltReason::OutOfGas)?;
+        self.expand_to(gas, end)?;
+        Ok((offset as usize, len as usize))
+    }
+
+    /// Makes sure the first `end` bytes are addressable, charging expansion gas.
+    pub fn expand_to(&mut self, gas: &mut Gas, end: u64) -> Result<(), HaltReason> {
+        if end <= self.data.len() as u64 {
+            return Ok(());
+        }
+        if end > MAX_MEMORY {
+            return Err(HaltReason::OutOfGas);
+        }
+        let new_words = end.div_ceil(32);
+        let old_words = (self.data.len() / 32) as u64;
+        gas.charge(memory_cost(new_words) - memory_cost(old_words))?;
+        self.data.resize(new_words as usize * 32, 0);
+        Ok(())
+    }
+
+    /// Bytes `[offset, offset + len)`; the range must have been expanded.
+    #[inline]
+    pub fn slice(&self, offset: usize, len: usize) -> &[u8] {
+        &self.data[offset..offset + len]
+    }
+
+    /// Writes `bytes` at `offset`; the range must have been expanded.
+    #[inline]
+    pub fn set(&mut self, offset: usize, bytes: &[u8]) {
+        self.data[offset..offset + bytes.len()].copy_from_slice(bytes);
+    }
+
+    /// Copies `len` bytes of `src` starting at `src_offset` to `offset`,
+    /// padding with zeros past the end of `src` (CALLDATACOPY, CODECOPY, ...).
+    pub fn set_padded(&mut self, offset: usize, src: &[u8], src_offset: U256, len: usize) {
+        let dst = &mut self.data[offset..offset + len];
+        let start = usize::try_from(src_offset)
+            .unwrap_or(usize::MAX)
+            .min(src.len());
+        let avail = (src.len() - start).min(len);
+        dst[..avail].copy_from_slice(&src[start..start + avail]);
+        dst[avail..].fill(0);
+    }
+
+    /// MCOPY: copies within memory; both ranges must have been expanded.
+    pub fn copy_within(&mut self, dst: usize, src: usize, len: usize) {
+        self.data.copy_within(src..src + len, dst);
+    }
+
+    /// The word at `offset` (must have been expanded).
+    #[inline]
+    pub fn word(&self, offset: usize) -> U256 {
+        U256::from_be_slice(&self.data[offset..offset + 32])
+    }
+
+    /// Stores a word at `offset` (must have been expanded).
+    #[inline]
+    pub fn set_word(&mut self, offset: usize, value: U256) {
+        self.data[offset..offset + 32].copy_from_slice(&value.to_be_bytes::<32>());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_expansion_charges_quadratic_gas() {
+        let mut m = Memory::new();
+        let mut g = Gas::new(1_000_000);
+        m.expand(&mut g, U256::from(0), U256::from(32)).unwrap();
+        assert_eq!(g.used(), 3);
+        m.expand(&mut g, U256::from(1000), U256::from(1)).unwrap();
+        assert_eq!(m.len(), 1024);
+        assert_eq!(g.used(), memory_cost(32));
+        // Zero length never expands, even at an absurd offset.
+        m.expand(&mut g, U256::MAX, U256::ZERO).unwrap();
+        assert_eq!(m.len(), 1024);
+    }
+
+    #[test]
+    fn huge_expansion_is_out_of_gas_not_allocation() {
+        let mut m = Memory::new();
+        let mut g = Gas::new(u64::MAX / 2);
+        assert_eq!(
+            m.expand(&mut g, U256::from(1u64 << 40), U256::from(32)),
+            Err(HaltReason::OutOfGas)
+        );
+        assert_eq!(
+            m.expand(&mut g, U256::MAX, U256::from(1)),
+            Err(HaltReason::OutOfGas)
+        );
+        assert!(m.is_empty());
+    }
+
+    #[test]
+    fn stack_limits() {
+        let mut s = Stack::new();
+        assert_eq!(s.pop(), Err(HaltReason::StackUnderflow));
+        for i in 0..STACK_LIMIT {
+            s.push(U256::from(i)).unwrap();
+        }
+        assert_eq!(s.push(U256::ZERO), Err(HaltReason::StackOverflow));
+        s.swap(1).unwrap();
+        assert_eq!(s.peek(0).unwrap(), U256::from(1022));
+        assert_eq!(s.swap(1024), Err(HaltReason::StackUnderflow));
+    }
+}
+
+/// The state of one executing frame as runtime operations see it: the
+/// message, the code, gas, memory and the last call's return data.
+///
+/// The operand stack is not part of it: each backend keeps its own (the
+/// interpreter a [`Stack`], compiled code SSA values spilled to a [`Stack`])
+/// and passes operands to the operations in [`crate::ops`] by value.
+#[derive(Debug)]
+pub struct Frame<'a> {
+    /// The message that started the frame.
+    pub msg: &'a crate::message::Message,
+    /// The code running.
+    pub code: &'a crate::executor::Bytecode,
+    /// The rules in force.
+    pub spec: crate::spec::SpecId,
+    /// Gas counter.
+    pub gas: Gas,
+    /// Memory.
+    pub memory: Memory,
+    /// Output of the most recent nested call or create (RETURNDATASIZE/COPY).
+    pub return_data: alloy_primitives::Bytes,
+}
+
+impl<'a> Frame<'a> {
+    /// A fresh frame for `msg` running `code`.
+    pub fn new(
+        msg: &'a crate::message::Message,
+        code: &'a crate::executor::Bytecode,
+        spec: crate::spec::SpecId,
+    ) -> Self {
+        Frame {
+            msg,
+            code,
+            spec,
+            gas: Gas::new(msg.gas_limit),
+            memory: Memory::new(),
+            return_data: alloy_primitives::Bytes::new(),
+        }
+    }
+}

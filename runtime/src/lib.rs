@@ -1,0 +1,31 @@
+//! cevm runtime: what the reference interpreter and the compiled code share.
+//!
+//! - [`opcode`]: the opcode table, the single source of truth for opcode facts;
+//! - [`spec`]: fork identifiers;
+//! - [`frame`]: gas counter, stack and memory of a frame;
+//! - [`host`]: the interface from a frame to state and nested frames;
+//! - [`executor`]: the interface from the runtime to a backend.
+
+#![warn(missing_docs)]
+
+pub mod analysis;
+pub mod env;
+pub mod executor;
+pub mod frame;
+pub mod host;
+pub mod message;
+pub mod opcode;
+pub mod precompile;
+pub mod result;
+pub mod spec;
+
+pub use alloy_primitives::{self as primitives, Address, Bytes, Log, LogData, B256, U256};
+pub use analysis::JumpTable;
+pub use env::{BlockEnv, Env, TxEnv};
+pub use executor::{Bytecode, Executor};
+pub use frame::{Frame, Gas, Memory, Stack};
+pub use host::{AccountLoad, Host, SStoreResult, SelfDestructResult, StateLoad};
+pub use message::{CallInputs, CallKind, CreateInputs, CreateScheme, Message};
+pub use precompile::{NoPrecompiles, PrecompileOutcome, PrecompileSet};
+pub use result::{FrameResult, HaltReason, Status, SuccessReason};
+pub use spec::{SpecId, UnknownSpec};

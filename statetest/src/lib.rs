@@ -1,0 +1,1 @@
+//! cevm state-test runner.
