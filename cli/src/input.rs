@@ -10,7 +10,7 @@ pub fn parse_hex(what: &str, text: &str) -> Result<Vec<u8>> {
         .strip_prefix("0x")
         .or_else(|| t.strip_prefix("0X"))
         .unwrap_or(t);
-    if t.len() % 2 != 0 {
+    if !t.len().is_multiple_of(2) {
         bail!("{what}: odd-length hex ({} digits)", t.len());
     }
     let mut out = Vec::with_capacity(t.len() / 2);
