@@ -1,0 +1,254 @@
+//! Message-call and create semantics: depth limit, value transfer,
+//! checkpoints, precompile dispatch, code loading and contract deployment.
+
+use super::{Evm, CALL_DEPTH_LIMIT, RED_ZONE, STACK_SEGMENT};
+use crate::executor::Bytecode;
+use crate::gas;
+use crate::message::{CallInputs, CreateInputs, CreateScheme, Message};
+use crate::precompile::PrecompileOutcome;
+use crate::result::{FrameResult, HaltReason, Status, SuccessReason};
+use alloy_primitives::{keccak256, Address, Bytes, U256};
+
+/// CREATE's address: `keccak256(rlp([sender, nonce]))[12..]`.
+pub fn create_address(sender: Address, nonce: u64) -> Address {
+    sender.create(nonce)
+}
+
+/// CREATE2's address (EIP-1014):
+/// `keccak256(0xff ++ sender ++ salt ++ keccak256(init_code))[12..]`.
+pub fn create2_address(sender: Address, salt: U256, init_code: &[u8]) -> Address {
+    sender.create2(salt.to_be_bytes::<32>(), keccak256(init_code))
+}
+
+/// A failure that hands all of `gas_limit` back to the caller (depth,
+/// balance, nonce).
+fn refused(reason: HaltReason, gas_limit: u64) -> FrameResult {
+    FrameResult::new(Status::Halt(reason), gas_limit)
+}
+
+/// Makes a backend's result obey the contract whatever the backend did: a
+/// halt keeps no gas, refund or output; a revert keeps no refund; gas left
+/// never exceeds the limit.
+fn normalize(mut result: FrameResult, gas_limit: u64) -> FrameResult {
+    result.gas_left = result.gas_left.min(gas_limit);
+    match result.status {
+        Status::Success(_) => {}
+        Status::Revert => result.refund = 0,
+        Status::Halt(_) => {
+            result.gas_left = 0;
+            result.refund = 0;
+            result.output = Bytes::new();
+        }
+    }
+    result
+}
+
+impl Evm<'_> {
+    /// Runs `code` for `msg` on the executor, on a fresh stack segment when
+    /// the native stack runs low, with `self.depth` set to the frame's depth.
+    fn execute(&mut self, code: &Bytecode, msg: &Message) -> FrameResult {
+        let outer_depth = self.depth;
+        self.depth = msg.depth;
+        let executor = self.executor;
+        let result = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+            executor.execute(code, msg, self)
+        });
+        self.depth = outer_depth;
+        normalize(result, msg.gas_limit)
+    }
+
+    /// A message call whose frame runs at `depth`.
+    pub(super) fn call_at(&mut self, inputs: CallInputs, depth: usize) -> FrameResult {
+        let gas_limit = inputs.gas_limit;
+        if depth > CALL_DEPTH_LIMIT {
+            return refused(HaltReason::CallTooDeep, gas_limit);
+        }
+        let transfers = inputs.transfers_value();
+        if transfers && self.state.balance(&inputs.caller) < inputs.value {
+            return refused(HaltReason::OutOfFunds, gas_limit);
+        }
+
+        let checkpoint = self.state.checkpoint();
+        self.state.touch(inputs.target);
+        if transfers
+            && self
+                .state
+                .transfer(inputs.caller, inputs.target, inputs.value)
+                .is_err()
+        {
+            self.state.revert(checkpoint);
+            return refused(HaltReason::OutOfFunds, gas_limit);
+        }
+
+        let delegate = self.delegate_of(&inputs.code_address);
+        let result = match delegate {
+            None if self.precompiles.contains(&inputs.code_address) => self.run_precompile(&inputs),
+            _ => {
+                let code_address = delegate.unwrap_or(inputs.code_address);
+                let code = match self.state.account(&code_address) {
+                    Some(a) if !a.code.is_empty() => {
+                        Bytecode::with_hash(a.code.clone(), a.code_hash)
+                    }
+                    _ => {
+                        self.state.commit(checkpoint);
+                        return FrameResult::new(Status::Success(SuccessReason::Stop), gas_limit);
+                    }
+                };
+                let msg = Message {
+                    caller: inputs.caller,
+                    address: inputs.target,
+                    code_address,
+                    value: inputs.value,
+                    input: inputs.input,
+                    gas_limit,
+                    is_static: inputs.is_static,
+                    depth,
+                    is_create: false,
+                };
+                self.execute(&code, &msg)
+            }
+        };
+
+        if result.status.is_success() {
+            self.state.commit(checkpoint);
+        } else {
+            self.state.revert(checkpoint);
+        }
+        result
+    }
+
+    fn run_precompile(&mut self, inputs: &CallInputs) -> FrameResult {
+        let outcome = self
+            .precompiles
+            .run(&inputs.code_address, &inputs.input, inputs.gas_limit);
+        match outcome {
+            Some(PrecompileOutcome::Success { gas_used, output })
+                if gas_used <= inputs.gas_limit =>
+            {
+                FrameResult {
+                    status: Status::Success(SuccessReason::Return),
+                    gas_left: inputs.gas_limit - gas_used,
+                    refund: 0,
+                    output,
+                }
+            }
+            Some(_) => FrameResult::halt(HaltReason::PrecompileError),
+            // The set claimed the address but has nothing to run: an account
+            // without code.
+            None => FrameResult::new(Status::Success(SuccessReason::Stop), inputs.gas_limit),
+        }
+    }
+
+    /// CREATE/CREATE2 from the executing frame: depth, balance and nonce
+    /// checks (which hand the gas back), address derivation, warming and the
+    /// creator's nonce bump, then the create frame.
+    pub(super) fn create_nested(&mut self, inputs: CreateInputs) -> (FrameResult, Option<Address>) {
+        let depth = self.depth + 1;
+        let gas_limit = inputs.gas_limit;
+        if self.state.balance(&inputs.caller) < inputs.value {
+            return (refused(HaltReason::OutOfFunds, gas_limit), None);
+        }
+        let nonce = self.state.nonce(&inputs.caller);
+        if nonce == u64::MAX {
+            return (refused(HaltReason::NonceOverflow, gas_limit), None);
+        }
+        if depth > CALL_DEPTH_LIMIT {
+            return (refused(HaltReason::CallTooDeep, gas_limit), None);
+        }
+        let address = match inputs.scheme {
+            CreateScheme::Create => create_address(inputs.caller, nonce),
+            CreateScheme::Create2 { salt } => {
+                create2_address(inputs.caller, salt, &inputs.init_code)
+            }
+        };
+        self.state.warm_account(address);
+        // Bumped even when the address collides (the create then fails).
+        self.state.increment_nonce(inputs.caller);
+        let result = self.create_at(&inputs, address, depth);
+        let created = result.status.is_success().then_some(address);
+        (result, created)
+    }
+
+    /// The create frame at `address` running at `depth`.
+    pub(super) fn create_at(
+        &mut self,
+        inputs: &CreateInputs,
+        address: Address,
+        depth: usize,
+    ) -> FrameResult {
+        let gas_limit = inputs.gas_limit;
+        let collides = self
+            .state
+            .account(&address)
+            .is_some_and(|a| a.has_code_or_nonce() || !a.storage.is_empty());
+        if collides {
+            return FrameResult::halt(HaltReason::CreateCollision);
+        }
+
+        let checkpoint = self.state.checkpoint();
+        self.state.mark_created(address);
+        self.state.touch(address);
+        self.state.set_nonce(address, 1);
+        if self
+            .state
+            .transfer(inputs.caller, address, inputs.value)
+            .is_err()
+        {
+            self.state.revert(checkpoint);
+            return refused(HaltReason::OutOfFunds, gas_limit);
+        }
+
+        let result = if inputs.init_code.is_empty() {
+            FrameResult::new(Status::Success(SuccessReason::Stop), gas_limit)
+        } else {
+            let code = Bytecode::new(inputs.init_code.clone());
+            let msg = Message {
+                caller: inputs.caller,
+                address,
+                code_address: address,
+                value: inputs.value,
+                input: Bytes::new(),
+                gas_limit,
+                is_static: false,
+                depth,
+                is_create: true,
+            };
+            self.execute(&code, &msg)
+        };
+        if !result.status.is_success() {
+            self.state.revert(checkpoint);
+            return result;
+        }
+
+        match deploy_check(&result) {
+            Ok(gas_left) => {
+                self.state.set_code(address, result.output.clone());
+                self.state.commit(checkpoint);
+                FrameResult { gas_left, ..result }
+            }
+            Err(reason) => {
+                self.state.revert(checkpoint);
+                FrameResult::halt(reason)
+            }
+        }
+    }
+}
+
+/// The deployment rules applied to a successful init code's output, in the
+/// specification's order: EIP-3541 prefix, code deposit gas, EIP-170 size.
+/// Returns the gas left after the deposit.
+fn deploy_check(result: &FrameResult) -> Result<u64, HaltReason> {
+    let code = &result.output;
+    if code.first() == Some(&0xef) {
+        return Err(HaltReason::InvalidCodePrefix);
+    }
+    let deposit = gas::code_deposit_cost(code.len() as u64);
+    let gas_left = result
+        .gas_left
+        .checked_sub(deposit)
+        .ok_or(HaltReason::OutOfGas)?;
+    if code.len() > gas::MAX_CODE_SIZE {
+        return Err(HaltReason::CodeSizeLimit);
+    }
+    Ok(gas_left)
+}

@@ -1,0 +1,276 @@
+//! `Evm`: the [`Host`] over a journaled [`State`], with message-call and
+//! create semantics; code runs on a pluggable [`Executor`].
+//!
+//! Entry points for transaction processing and tools: [`Evm::run_call`] and
+//! [`Evm::run_create`] run one top-level frame (depth 0) with no
+//! transaction-level rules; [`Evm::transact_call`] also opens and closes the
+//! transaction's bookkeeping on the state and returns the logs.
+
+mod delegation;
+mod frames;
+
+pub use delegation::{delegation_designator, delegation_target, DELEGATION_LEN, DELEGATION_PREFIX};
+pub use frames::{create2_address, create_address};
+
+use crate::env::Env;
+use crate::executor::Executor;
+use crate::host::{AccountLoad, Host, SStoreResult, SelfDestructResult, StateLoad};
+use crate::message::{CallInputs, CallKind, CreateInputs};
+use crate::precompile::PrecompileSet;
+use crate::result::FrameResult;
+use crate::spec::SpecId;
+use crate::state::State;
+use alloy_primitives::map::HashMap;
+use alloy_primitives::{Address, Bytes, Log, B256, U256};
+
+/// Deepest frame: the transaction's frame is depth 0, so a call made at
+/// depth 1024 fails.
+pub const CALL_DEPTH_LIMIT: usize = 1024;
+
+/// Stack space that must be left before a nested frame starts; below it a
+/// new segment is allocated.
+pub const RED_ZONE: usize = 256 * 1024;
+
+/// Size of each stack segment allocated for nested frames.
+pub const STACK_SEGMENT: usize = 8 * 1024 * 1024;
+
+/// How many recent blocks BLOCKHASH can see.
+pub const BLOCK_HASH_HISTORY: u64 = 256;
+
+/// What [`Evm::transact_call`] returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallOutcome {
+    /// The top frame's result.
+    pub result: FrameResult,
+    /// Logs of the transaction (empty unless it succeeded).
+    pub logs: Vec<Log>,
+}
+
+/// The host both backends run against: world state, environment, the
+/// backend for nested frames and the precompiles.
+pub struct Evm<'a> {
+    state: &'a mut State,
+    env: &'a Env,
+    executor: &'a dyn Executor,
+    precompiles: &'a dyn PrecompileSet,
+    block_hashes: HashMap<u64, B256>,
+    /// Depth of the frame currently executing.
+    depth: usize,
+}
+
+impl<'a> Evm<'a> {
+    /// An Evm over `state` under `env`, running code on `executor`.
+    pub fn new(
+        state: &'a mut State,
+        env: &'a Env,
+        executor: &'a dyn Executor,
+        precompiles: &'a dyn PrecompileSet,
+    ) -> Self {
+        Evm {
+            state,
+            env,
+            executor,
+            precompiles,
+            block_hashes: HashMap::default(),
+            depth: 0,
+        }
+    }
+
+    /// Sets the hash BLOCKHASH reports for block `number` (only the 256
+    /// blocks before the current one are ever visible; unknown ones read as zero).
+    pub fn set_block_hash(&mut self, number: u64, hash: B256) {
+        self.block_hashes.insert(number, hash);
+    }
+
+    /// The world state.
+    pub fn state(&self) -> &State {
+        self.state
+    }
+
+    /// The world state, mutable (transaction processing around the frames).
+    pub fn state_mut(&mut self) -> &mut State {
+        self.state
+    }
+
+    /// The environment.
+    pub fn environment(&self) -> &Env {
+        self.env
+    }
+
+    /// The rules in force.
+    pub fn spec(&self) -> SpecId {
+        self.env.spec
+    }
+
+    /// The precompiles.
+    pub fn precompiles(&self) -> &'a dyn PrecompileSet {
+        self.precompiles
+    }
+
+    /// Runs a top-level message call (depth 0): warms caller and target (as
+    /// every transaction does, EIP-2929), then value transfer with balance
+    /// check, checkpoint, precompile or code (following one EIP-7702
+    /// delegation in Prague and later). No intrinsic gas or fees, and the
+    /// delegate, access list and precompiles are not warmed here.
+    pub fn run_call(&mut self, inputs: CallInputs) -> FrameResult {
+        self.state.warm_account(inputs.caller);
+        self.state.warm_account(inputs.target);
+        self.call_at(inputs, 0)
+    }
+
+    /// Runs a top-level create frame (depth 0) at `address`, which the
+    /// caller derived (see [`create_address`]) before bumping the sender's
+    /// nonce: collision check, new account with nonce 1, value transfer,
+    /// init code, EIP-3541/EIP-170 checks and code deposit. No intrinsic gas
+    /// and no init code size check (a transaction-validity rule).
+    /// Warms the caller and `address`.
+    pub fn run_create(&mut self, inputs: CreateInputs, address: Address) -> FrameResult {
+        self.state.warm_account(inputs.caller);
+        self.state.warm_account(address);
+        self.create_at(&inputs, address, 0)
+    }
+
+    /// Runs one message call from `caller` to `target` as a whole
+    /// transaction's bookkeeping, without transaction-level rules (no
+    /// intrinsic gas, fees, refund cap or nonce): begins the transaction on
+    /// the state, warms caller, target, its EIP-7702 delegate, the coinbase
+    /// (EIP-3651) and the precompiles, runs the call, finishes the transaction (selfdestructs,
+    /// empty touched accounts) and returns the result with the logs.
+    pub fn transact_call(
+        &mut self,
+        caller: Address,
+        target: Address,
+        value: U256,
+        input: Bytes,
+        gas_limit: u64,
+    ) -> CallOutcome {
+        self.state.begin_transaction();
+        self.state.warm_account(caller);
+        self.state.warm_account(target);
+        self.state.warm_account(self.env.block.coinbase);
+        if self.env.spec >= SpecId::Prague {
+            if let Some(delegate) = delegation_target(&self.state.code(&target)) {
+                self.state.warm_account(delegate);
+            }
+        }
+        for address in self.precompiles.addresses() {
+            self.state.warm_account(address);
+        }
+        let result = self.run_call(CallInputs {
+            kind: CallKind::Call,
+            caller,
+            target,
+            code_address: target,
+            value,
+            input,
+            gas_limit,
+            is_static: false,
+        });
+        self.state.finish_transaction();
+        let logs = self.state.take_logs();
+        CallOutcome { result, logs }
+    }
+
+    /// The EIP-7702 delegate of `address`'s code, when delegation is in force.
+    fn delegate_of(&self, address: &Address) -> Option<Address> {
+        if self.env.spec < SpecId::Prague {
+            return None;
+        }
+        self.state
+            .account(address)
+            .and_then(|a| delegation_target(&a.code))
+    }
+}
+
+impl Host for Evm<'_> {
+    fn env(&self) -> &Env {
+        self.env
+    }
+
+    fn balance(&mut self, address: Address) -> StateLoad<U256> {
+        let is_cold = self.state.warm_account(address);
+        StateLoad::new(self.state.balance(&address), is_cold)
+    }
+
+    fn code(&mut self, address: Address) -> StateLoad<Bytes> {
+        let is_cold = self.state.warm_account(address);
+        StateLoad::new(self.state.code(&address), is_cold)
+    }
+
+    fn code_hash(&mut self, address: Address) -> StateLoad<B256> {
+        let is_cold = self.state.warm_account(address);
+        let hash = if self.state.is_empty_or_missing(&address) {
+            B256::ZERO
+        } else {
+            self.state.code_hash(&address)
+        };
+        StateLoad::new(hash, is_cold)
+    }
+
+    fn sload(&mut self, address: Address, key: U256) -> StateLoad<U256> {
+        let is_cold = self.state.warm_slot(address, key);
+        StateLoad::new(self.state.storage(&address, key), is_cold)
+    }
+
+    fn sstore(&mut self, address: Address, key: U256, value: U256) -> StateLoad<SStoreResult> {
+        let is_cold = self.state.warm_slot(address, key);
+        StateLoad::new(self.state.sstore(address, key, value), is_cold)
+    }
+
+    fn tload(&mut self, address: Address, key: U256) -> U256 {
+        self.state.tload(&address, key)
+    }
+
+    fn tstore(&mut self, address: Address, key: U256, value: U256) {
+        self.state.tstore(address, key, value);
+    }
+
+    fn block_hash(&mut self, number: U256) -> B256 {
+        let current = self.env.block.number;
+        let (Ok(number), Ok(current)) = (u64::try_from(number), u64::try_from(current)) else {
+            return B256::ZERO;
+        };
+        if number >= current || current - number > BLOCK_HASH_HISTORY {
+            return B256::ZERO;
+        }
+        self.block_hashes
+            .get(&number)
+            .copied()
+            .unwrap_or(B256::ZERO)
+    }
+
+    fn log(&mut self, log: Log) {
+        self.state.log(log);
+    }
+
+    fn selfdestruct(&mut self, address: Address, target: Address) -> StateLoad<SelfDestructResult> {
+        let is_cold = self.state.warm_account(target);
+        StateLoad::new(self.state.selfdestruct(address, target), is_cold)
+    }
+
+    fn load_account_for_call(&mut self, address: Address) -> AccountLoad {
+        let is_cold = self.state.warm_account(address);
+        let is_empty = self.state.is_empty_or_missing(&address);
+        let delegation_is_cold = self
+            .delegate_of(&address)
+            .map(|delegate| self.state.warm_account(delegate));
+        AccountLoad {
+            is_cold,
+            is_empty,
+            delegation_is_cold,
+        }
+    }
+
+    fn call(&mut self, inputs: CallInputs) -> FrameResult {
+        self.call_at(inputs, self.depth + 1)
+    }
+
+    fn create(&mut self, inputs: CreateInputs) -> (FrameResult, Option<Address>) {
+        self.create_nested(inputs)
+    }
+}
+
+#[cfg(test)]
+mod test_executor;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,517 @@
+//! The in-memory world state with a journal.
+//!
+//! A [`State`] holds every account; during a transaction it also keeps the
+//! per-transaction sets (warm accounts and slots, original storage values,
+//! transient storage, logs, accounts created, scheduled for destruction and
+//! touched) and a journal of every change, so that [`State::revert`] undoes a
+//! failed frame completely.
+//!
+//! Use: set accounts up with [`State::insert_account`], then per transaction
+//! [`State::begin_transaction`], run frames (the `Evm` takes checkpoints),
+//! [`State::finish_transaction`] and [`State::take_logs`].
+
+mod account;
+mod journal;
+
+pub use account::Account;
+pub use journal::Checkpoint;
+
+use crate::host::{SStoreResult, SelfDestructResult};
+use alloy_primitives::map::{HashMap, HashSet};
+use alloy_primitives::{Address, Bytes, Log, B256, KECCAK256_EMPTY, U256};
+use journal::JournalEntry;
+
+/// A transfer the sender cannot afford.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("insufficient balance: {address} has {balance}, needs {value}")]
+pub struct InsufficientBalance {
+    /// The sender.
+    pub address: Address,
+    /// Its balance.
+    pub balance: U256,
+    /// The value it tried to send.
+    pub value: U256,
+}
+
+/// The world state and the bookkeeping of the running transaction.
+#[derive(Clone, Debug, Default)]
+pub struct State {
+    accounts: HashMap<Address, Account>,
+    journal: Vec<JournalEntry>,
+    logs: Vec<Log>,
+    original_storage: HashMap<(Address, U256), U256>,
+    warm_accounts: HashSet<Address>,
+    warm_slots: HashSet<(Address, U256)>,
+    transient: HashMap<(Address, U256), U256>,
+    created: HashSet<Address>,
+    destructed: HashSet<Address>,
+    touched: HashSet<Address>,
+}
+
+impl State {
+    /// An empty state.
+    pub fn new() -> Self {
+        State::default()
+    }
+
+    // ---- setup and inspection (not journaled) ----
+
+    /// Inserts or replaces an account outside any transaction bookkeeping
+    /// (test and fixture setup).
+    pub fn insert_account(&mut self, address: Address, account: Account) {
+        self.accounts.insert(address, account);
+    }
+
+    /// Removes an account outright, not journaled (e.g. an empty coinbase).
+    pub fn remove_account(&mut self, address: &Address) -> Option<Account> {
+        self.accounts.remove(address)
+    }
+
+    /// The account at `address`, if it exists.
+    pub fn account(&self, address: &Address) -> Option<&Account> {
+        self.accounts.get(address)
+    }
+
+    /// Every account, in no particular order (for the state root).
+    pub fn accounts(&self) -> impl Iterator<Item = (&Address, &Account)> {
+        self.accounts.iter()
+    }
+
+    /// Number of accounts.
+    pub fn len(&self) -> usize {
+        self.accounts.len()
+    }
+
+    /// Whether there are no accounts.
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty()
+    }
+
+    /// Whether the account exists.
+    pub fn exists(&self, address: &Address) -> bool {
+        self.accounts.contains_key(address)
+    }
+
+    /// Whether the account is missing or empty (EIP-161): not "alive".
+    pub fn is_empty_or_missing(&self, address: &Address) -> bool {
+        self.accounts.get(address).is_none_or(Account::is_empty)
+    }
+
+    /// Balance (zero for a missing account).
+    pub fn balance(&self, address: &Address) -> U256 {
+        self.accounts.get(address).map_or(U256::ZERO, |a| a.balance)
+    }
+
+    /// Nonce (zero for a missing account).
+    pub fn nonce(&self, address: &Address) -> u64 {
+        self.accounts.get(address).map_or(0, |a| a.nonce)
+    }
+
+    /// Code (empty for a missing account).
+    pub fn code(&self, address: &Address) -> Bytes {
+        self.accounts
+            .get(address)
+            .map_or_else(Bytes::new, |a| a.code.clone())
+    }
+
+    /// Code hash (the empty-code hash for a missing account).
+    pub fn code_hash(&self, address: &Address) -> B256 {
+        self.accounts
+            .get(address)
+            .map_or(KECCAK256_EMPTY, |a| a.code_hash)
+    }
+
+    /// A storage value (zero if unset).
+    pub fn storage(&self, address: &Address, key: U256) -> U256 {
+        self.accounts
+            .get(address)
+            .and_then(|a| a.storage.get(&key).copied())
+            .unwrap_or(U256::ZERO)
+    }
+
+    /// The storage value at the start of the transaction (zero for an
+    /// account created in it).
+    pub fn original_storage(&self, address: &Address, key: U256) -> U256 {
+        if self.created.contains(address) {
+            return U256::ZERO;
+        }
+        match self.original_storage.get(&(*address, key)) {
+            Some(v) => *v,
+            None => self.storage(address, key),
+        }
+    }
+
+    /// Whether the account has any non-zero storage.
+    pub fn has_storage(&self, address: &Address) -> bool {
+        self.accounts
+            .get(address)
+            .is_some_and(|a| !a.storage.is_empty())
+    }
+
+    /// Whether the account was created in this transaction (EIP-6780).
+    pub fn is_created_in_tx(&self, address: &Address) -> bool {
+        self.created.contains(address)
+    }
+
+    /// Whether the account is scheduled for deletion at the end of the transaction.
+    pub fn is_destructed(&self, address: &Address) -> bool {
+        self.destructed.contains(address)
+    }
+
+    /// Whether the account was touched in this transaction (EIP-161).
+    pub fn is_touched(&self, address: &Address) -> bool {
+        self.touched.contains(address)
+    }
+
+    /// Whether the account is warm (EIP-2929).
+    pub fn is_warm(&self, address: &Address) -> bool {
+        self.warm_accounts.contains(address)
+    }
+
+    /// Whether the storage slot is warm (EIP-2929).
+    pub fn is_slot_warm(&self, address: &Address, key: U256) -> bool {
+        self.warm_slots.contains(&(*address, key))
+    }
+
+    /// Logs emitted so far in this transaction (by frames not reverted).
+    pub fn logs(&self) -> &[Log] {
+        &self.logs
+    }
+
+    /// Takes the transaction's logs, leaving none.
+    pub fn take_logs(&mut self) -> Vec<Log> {
+        std::mem::take(&mut self.logs)
+    }
+
+    // ---- transaction boundaries ----
+
+    /// Starts a transaction: clears the journal, logs, warm sets, original
+    /// storage values, transient storage and the created/destructed/touched sets.
+    pub fn begin_transaction(&mut self) {
+        self.journal.clear();
+        self.logs.clear();
+        self.original_storage.clear();
+        self.warm_accounts.clear();
+        self.warm_slots.clear();
+        self.transient.clear();
+        self.created.clear();
+        self.destructed.clear();
+        self.touched.clear();
+    }
+
+    /// Ends a transaction: deletes the accounts SELFDESTRUCT scheduled
+    /// (EIP-6780), then the touched accounts that are empty (EIP-161), and
+    /// drops the journal (its changes are final). Logs stay until taken.
+    pub fn finish_transaction(&mut self) {
+        for address in self.destructed.drain() {
+            self.accounts.remove(&address);
+        }
+        for address in self.touched.drain() {
+            if self.accounts.get(&address).is_some_and(Account::is_empty) {
+                self.accounts.remove(&address);
+            }
+        }
+        self.journal.clear();
+        self.original_storage.clear();
+        self.warm_accounts.clear();
+        self.warm_slots.clear();
+        self.transient.clear();
+        self.created.clear();
+    }
+
+    /// Marks the current point; see [`State::revert`] and [`State::commit`].
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            journal_len: self.journal.len(),
+            logs_len: self.logs.len(),
+        }
+    }
+
+    /// Keeps the changes made since `checkpoint` (they can still be undone
+    /// by reverting an earlier checkpoint).
+    pub fn commit(&mut self, checkpoint: Checkpoint) {
+        debug_assert!(checkpoint.journal_len <= self.journal.len());
+    }
+
+    /// Undoes every change made since `checkpoint`.
+    pub fn revert(&mut self, checkpoint: Checkpoint) {
+        while self.journal.len() > checkpoint.journal_len {
+            let Some(entry) = self.journal.pop() else {
+                break;
+            };
+            self.undo(entry);
+        }
+        self.logs.truncate(checkpoint.logs_len);
+    }
+
+    fn undo(&mut self, entry: JournalEntry) {
+        match entry {
+            JournalEntry::AccountCreated(address) => {
+                self.accounts.remove(&address);
+            }
+            JournalEntry::BalanceChanged { address, old } => {
+                if let Some(a) = self.accounts.get_mut(&address) {
+                    a.balance = old;
+                }
+            }
+            JournalEntry::NonceChanged { address, old } => {
+                if let Some(a) = self.accounts.get_mut(&address) {
+                    a.nonce = old;
+                }
+            }
+            JournalEntry::CodeChanged {
+                address,
+                old,
+                old_hash,
+            } => {
+                if let Some(a) = self.accounts.get_mut(&address) {
+                    a.code = old;
+                    a.code_hash = old_hash;
+                }
+            }
+            JournalEntry::StorageChanged { address, key, old } => {
+                if let Some(a) = self.accounts.get_mut(&address) {
+                    put_slot(&mut a.storage, key, old);
+                }
+            }
+            JournalEntry::TransientChanged { address, key, old } => {
+                put_slot(&mut self.transient, (address, key), old);
+            }
+            JournalEntry::AccountWarmed(address) => {
+                self.warm_accounts.remove(&address);
+            }
+            JournalEntry::SlotWarmed(address, key) => {
+                self.warm_slots.remove(&(address, key));
+            }
+            JournalEntry::MarkedCreated(address) => {
+                self.created.remove(&address);
+            }
+            JournalEntry::MarkedDestructed(address) => {
+                self.destructed.remove(&address);
+            }
+            JournalEntry::Touched(address) => {
+                self.touched.remove(&address);
+            }
+        }
+    }
+
+    // ---- journaled changes ----
+
+    /// The account at `address`, created (journaled) if missing.
+    fn account_mut(&mut self, address: Address) -> &mut Account {
+        if !self.accounts.contains_key(&address) {
+            self.journal.push(JournalEntry::AccountCreated(address));
+        }
+        self.accounts.entry(address).or_default()
+    }
+
+    /// Warms an account; returns whether it was cold.
+    pub fn warm_account(&mut self, address: Address) -> bool {
+        let was_cold = self.warm_accounts.insert(address);
+        if was_cold {
+            self.journal.push(JournalEntry::AccountWarmed(address));
+        }
+        was_cold
+    }
+
+    /// Warms a storage slot; returns whether it was cold.
+    pub fn warm_slot(&mut self, address: Address, key: U256) -> bool {
+        let was_cold = self.warm_slots.insert((address, key));
+        if was_cold {
+            self.journal.push(JournalEntry::SlotWarmed(address, key));
+        }
+        was_cold
+    }
+
+    /// Marks an account touched (EIP-161: removed at the end of the
+    /// transaction if it is then empty).
+    pub fn touch(&mut self, address: Address) {
+        if self.touched.insert(address) {
+            self.journal.push(JournalEntry::Touched(address));
+        }
+    }
+
+    /// Sets a balance, creating the account if needed.
+    pub fn set_balance(&mut self, address: Address, balance: U256) {
+        if balance.is_zero() && !self.exists(&address) {
+            return;
+        }
+        let account = self.account_mut(address);
+        let old = account.balance;
+        if old != balance {
+            account.balance = balance;
+            self.journal
+                .push(JournalEntry::BalanceChanged { address, old });
+        }
+    }
+
+    /// Adds to a balance (saturating at 2^256 - 1, which no real supply reaches).
+    pub fn add_balance(&mut self, address: Address, value: U256) {
+        let new = self.balance(&address).saturating_add(value);
+        self.set_balance(address, new);
+    }
+
+    /// Subtracts from a balance, failing if it is too small.
+    pub fn sub_balance(
+        &mut self,
+        address: Address,
+        value: U256,
+    ) -> Result<(), InsufficientBalance> {
+        let balance = self.balance(&address);
+        let new = balance.checked_sub(value).ok_or(InsufficientBalance {
+            address,
+            balance,
+            value,
+        })?;
+        if !value.is_zero() {
+            self.set_balance(address, new);
+        }
+        Ok(())
+    }
+
+    /// Moves `value` from `from` to `to` (nothing happens for zero).
+    pub fn transfer(
+        &mut self,
+        from: Address,
+        to: Address,
+        value: U256,
+    ) -> Result<(), InsufficientBalance> {
+        if value.is_zero() {
+            return Ok(());
+        }
+        self.sub_balance(from, value)?;
+        self.add_balance(to, value);
+        Ok(())
+    }
+
+    /// Sets a nonce, creating the account if needed.
+    pub fn set_nonce(&mut self, address: Address, nonce: u64) {
+        if nonce == 0 && !self.exists(&address) {
+            return;
+        }
+        let account = self.account_mut(address);
+        let old = account.nonce;
+        if old != nonce {
+            account.nonce = nonce;
+            self.journal
+                .push(JournalEntry::NonceChanged { address, old });
+        }
+    }
+
+    /// Increments a nonce; returns the previous one, or `None` (and changes
+    /// nothing) if it is already at its maximum.
+    pub fn increment_nonce(&mut self, address: Address) -> Option<u64> {
+        let nonce = self.nonce(&address);
+        let next = nonce.checked_add(1)?;
+        self.set_nonce(address, next);
+        Some(nonce)
+    }
+
+    /// Sets code, creating the account if needed.
+    pub fn set_code(&mut self, address: Address, code: Bytes) {
+        let account = self.account_mut(address);
+        let old = std::mem::take(&mut account.code);
+        let old_hash = account.code_hash;
+        account.set_code(code);
+        self.journal.push(JournalEntry::CodeChanged {
+            address,
+            old,
+            old_hash,
+        });
+    }
+
+    /// Writes a storage slot and reports original, present and new values
+    /// (the slot is not warmed here).
+    pub fn sstore(&mut self, address: Address, key: U256, value: U256) -> SStoreResult {
+        let present = self.storage(&address, key);
+        let original = if self.created.contains(&address) {
+            U256::ZERO
+        } else {
+            *self
+                .original_storage
+                .entry((address, key))
+                .or_insert(present)
+        };
+        if present != value {
+            let account = self.account_mut(address);
+            put_slot(&mut account.storage, key, value);
+            self.journal.push(JournalEntry::StorageChanged {
+                address,
+                key,
+                old: present,
+            });
+        }
+        SStoreResult {
+            original,
+            present,
+            new: value,
+        }
+    }
+
+    /// Reads transient storage (EIP-1153).
+    pub fn tload(&self, address: &Address, key: U256) -> U256 {
+        self.transient
+            .get(&(*address, key))
+            .copied()
+            .unwrap_or(U256::ZERO)
+    }
+
+    /// Writes transient storage (EIP-1153).
+    pub fn tstore(&mut self, address: Address, key: U256, value: U256) {
+        let old = self.tload(&address, key);
+        if old != value {
+            put_slot(&mut self.transient, (address, key), value);
+            self.journal
+                .push(JournalEntry::TransientChanged { address, key, old });
+        }
+    }
+
+    /// Appends a log.
+    pub fn log(&mut self, log: Log) {
+        self.logs.push(log);
+    }
+
+    /// Marks an account as created in this transaction (EIP-6780).
+    pub fn mark_created(&mut self, address: Address) {
+        if self.created.insert(address) {
+            self.journal.push(JournalEntry::MarkedCreated(address));
+        }
+    }
+
+    /// SELFDESTRUCT of `address` in favour of `beneficiary` (EIP-6780): the
+    /// balance moves to the beneficiary; only an account created in this
+    /// transaction is scheduled for deletion (and then its balance is burnt
+    /// even when it names itself). The beneficiary is not warmed here.
+    pub fn selfdestruct(&mut self, address: Address, beneficiary: Address) -> SelfDestructResult {
+        let balance = self.balance(&address);
+        let result = SelfDestructResult {
+            had_value: !balance.is_zero(),
+            target_exists: !self.is_empty_or_missing(&beneficiary),
+            previously_destroyed: self.destructed.contains(&address),
+        };
+        if address != beneficiary {
+            // Cannot fail: the whole balance is moved.
+            let _ = self.transfer(address, beneficiary, balance);
+        }
+        self.touch(beneficiary);
+        if self.created.contains(&address) {
+            self.set_balance(address, U256::ZERO);
+            if self.destructed.insert(address) {
+                self.journal.push(JournalEntry::MarkedDestructed(address));
+            }
+        }
+        result
+    }
+}
+
+/// Writes `value` at `key`, removing the key for zero.
+fn put_slot<K: std::hash::Hash + Eq>(map: &mut HashMap<K, U256>, key: K, value: U256) {
+    if value.is_zero() {
+        map.remove(&key);
+    } else {
+        map.insert(key, value);
+    }
+}
+
+#[cfg(test)]
+mod tests;
