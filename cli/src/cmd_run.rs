@@ -1,16 +1,308 @@
-//! `cevm run`: owned by the interpreter work (issue 2); see ARCHITECTURE.md.
+//! `cevm run`: executes code as one message call on an in-memory state.
+//!
+//! Setup: the code is installed at [`CONTRACT`] (nonce 1), the call comes
+//! from [`CALLER`], which holds [`CALLER_BALANCE`] wei. It is a message call,
+//! not a transaction: no intrinsic gas, fees, refund cap or gas-limit cap
+//! apply, and `--gas` (default [`DEFAULT_GAS`]) is the frame's whole gas. The
+//! block environment is empty (number 0, timestamp 0, base fee 0) on chain 1.
+//!
+//! Exit code: 0 when the call succeeds, 1 when it reverts or halts, 2 for
+//! bad input.
 
-use anyhow::{bail, Result};
+use crate::input::{parse_hex, read_code};
+use anyhow::{bail, Context, Result};
+use cevm_interp::{Eip3155Writer, Interpreter};
+use cevm_runtime::evm::{CallOutcome, Evm};
+use cevm_runtime::state::{Account, State};
+use cevm_runtime::{
+    Address, Bytes, Env, Executor, Log, Precompiles, SpecId, Status, SuccessReason, U256,
+};
+use std::io::BufWriter;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// Where the code runs.
+pub const CONTRACT: Address = Address::repeat_byte(0xcc);
+/// Who calls it.
+pub const CALLER: Address = Address::repeat_byte(0x11);
+/// The caller's balance: 2^255 wei, enough for any `--value` a test needs.
+pub const CALLER_BALANCE: U256 = U256::from_limbs([0, 0, 0, 1 << 63]);
+/// Gas given to the call without `--gas`: a mainnet-sized block gas limit.
+pub const DEFAULT_GAS: u64 = 30_000_000;
 
 /// Arguments of `cevm run`.
 #[derive(clap::Args)]
 pub struct RunArgs {
     /// Bytecode as hex (0x prefix optional).
     hex: Option<String>,
+    /// Read the bytecode from a file instead (hex text or raw bytes).
+    #[arg(long)]
+    code_file: Option<PathBuf>,
+    /// Call data as hex.
+    #[arg(long, default_value = "")]
+    input: String,
+    /// Gas given to the call.
+    #[arg(long, default_value_t = DEFAULT_GAS)]
+    gas: u64,
+    /// Wei sent with the call (decimal or 0x hex).
+    #[arg(long, default_value = "0")]
+    value: String,
+    /// Fork rules: cancun, prague or osaka.
+    #[arg(long, default_value = "osaka")]
+    spec: String,
+    /// Write an EIP-3155 trace (JSON lines) to stderr.
+    #[arg(long)]
+    trace: bool,
+    /// Print the result as one JSON object.
+    #[arg(long)]
+    json: bool,
 }
 
-/// Executes the code.
-pub fn run(_args: RunArgs) -> Result<ExitCode> {
-    bail!("cevm run is being built")
+/// What `cevm run` executes: everything but the backend.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunRequest {
+    /// The code installed at [`CONTRACT`].
+    pub code: Bytes,
+    /// Call data.
+    pub input: Bytes,
+    /// Gas limit of the call.
+    pub gas: u64,
+    /// Value sent.
+    pub value: U256,
+    /// Fork rules.
+    pub spec: SpecId,
+}
+
+impl RunRequest {
+    /// Validates the command-line arguments.
+    fn from_args(args: &RunArgs) -> Result<Self> {
+        let code = read_code(args.hex.as_deref(), args.code_file.as_deref())?;
+        let input = parse_hex("--input", &args.input)?;
+        let value: U256 = args
+            .value
+            .trim()
+            .parse()
+            .with_context(|| format!("--value: `{}` is not a number", args.value))?;
+        let spec: SpecId = args.spec.parse()?;
+        if !spec.is_supported() {
+            bail!(
+                "fork `{}` is not supported (expected one of: cancun, prague, osaka)",
+                args.spec
+            );
+        }
+        Ok(RunRequest {
+            code: code.into(),
+            input: input.into(),
+            gas: args.gas,
+            value,
+            spec,
+        })
+    }
+}
+
+/// Runs `req` on `executor` against a fresh state and returns the call's
+/// result and logs.
+pub fn execute(executor: &dyn Executor, req: &RunRequest) -> CallOutcome {
+    let mut state = State::new();
+    state.insert_account(CALLER, Account::with_balance(CALLER_BALANCE));
+    state.insert_account(
+        CONTRACT,
+        Account::default().with_code(req.code.clone()).with_nonce(1),
+    );
+    let env = Env::new(req.spec);
+    let precompiles = Precompiles::for_spec(req.spec);
+    let mut evm = Evm::new(&mut state, &env, executor, &precompiles);
+    evm.transact_call(CALLER, CONTRACT, req.value, req.input.clone(), req.gas)
+}
+
+/// Executes the code and prints the result.
+pub fn run(args: RunArgs) -> Result<ExitCode> {
+    let req = RunRequest::from_args(&args)?;
+    let interpreter = if args.trace {
+        Interpreter::with_tracer(Box::new(Eip3155Writer::new(BufWriter::new(
+            std::io::stderr(),
+        ))))
+    } else {
+        Interpreter::new()
+    };
+    let outcome = execute(&interpreter, &req);
+    let report = Report::new(&req, &outcome);
+    if args.json {
+        println!("{}", report.to_json());
+    } else {
+        print!("{}", report.to_text());
+    }
+    Ok(if outcome.result.status.is_success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The printed result.
+struct Report<'a> {
+    status: Status,
+    gas_used: u64,
+    gas_left: u64,
+    refund: i64,
+    output: &'a [u8],
+    logs: &'a [Log],
+}
+
+impl<'a> Report<'a> {
+    fn new(req: &RunRequest, outcome: &'a CallOutcome) -> Self {
+        let r = &outcome.result;
+        Report {
+            status: r.status,
+            gas_used: req.gas.saturating_sub(r.gas_left),
+            gas_left: r.gas_left,
+            refund: r.refund,
+            output: &r.output,
+            logs: &outcome.logs,
+        }
+    }
+
+    /// The status as printed: `success`, `revert` or the halt reason.
+    fn status_text(&self) -> String {
+        self.status.describe()
+    }
+
+    /// How a successful frame ended (`stop`, `return`, `selfdestruct`).
+    fn success_reason(&self) -> Option<&'static str> {
+        match self.status {
+            Status::Success(SuccessReason::Stop) => Some("stop"),
+            Status::Success(SuccessReason::Return) => Some("return"),
+            Status::Success(SuccessReason::SelfDestruct) => Some("selfdestruct"),
+            _ => None,
+        }
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        let logs: Vec<serde_json::Value> = self
+            .logs
+            .iter()
+            .map(|log| {
+                serde_json::json!({
+                    "address": format!("{:#x}", log.address),
+                    "topics": log.topics().iter().map(|t| format!("{t:#x}")).collect::<Vec<_>>(),
+                    "data": hex(&log.data.data),
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "status": self.status_text(),
+            "success": self.status.is_success(),
+            "gas_used": self.gas_used,
+            "gas_left": self.gas_left,
+            "refund": self.refund,
+            "output": hex(self.output),
+            "logs": logs,
+        })
+    }
+
+    fn to_text(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let status = match self.success_reason() {
+            Some(reason) => format!("{} ({reason})", self.status_text()),
+            None => self.status_text(),
+        };
+        let _ = writeln!(out, "status:   {status}");
+        let _ = writeln!(out, "gas used: {}", self.gas_used);
+        let _ = writeln!(out, "gas left: {}", self.gas_left);
+        let _ = writeln!(out, "refund:   {}", self.refund);
+        let _ = writeln!(out, "output:   {}", hex(self.output));
+        let _ = writeln!(out, "logs:     {}", self.logs.len());
+        for (i, log) in self.logs.iter().enumerate() {
+            let _ = writeln!(out, "  [{i}] address {:#x}", log.address);
+            for t in log.topics() {
+                let _ = writeln!(out, "      topic {t:#x}");
+            }
+            let _ = writeln!(out, "      data  {}", hex(&log.data.data));
+        }
+        out
+    }
+}
+
+/// `0x`-prefixed lower-case hex.
+fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(2 + 2 * bytes.len());
+    s.push_str("0x");
+    for b in bytes {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(hex: &str) -> RunArgs {
+        RunArgs {
+            hex: Some(hex.into()),
+            code_file: None,
+            input: String::new(),
+            gas: DEFAULT_GAS,
+            value: "0".into(),
+            spec: "osaka".into(),
+            trace: false,
+            json: true,
+        }
+    }
+
+    fn run_hex(hex: &str) -> (RunRequest, CallOutcome) {
+        let req = RunRequest::from_args(&args(hex)).unwrap();
+        let outcome = execute(&Interpreter::new(), &req);
+        (req, outcome)
+    }
+
+    #[test]
+    fn returns_output_and_gas_as_json() {
+        // PUSH1 0x2a PUSH0 MSTORE PUSH1 32 PUSH0 RETURN
+        let (req, outcome) = run_hex("602a5f5260205ff3");
+        let json = Report::new(&req, &outcome).to_json();
+        assert_eq!(json["status"], "success");
+        assert_eq!(json["output"], format!("0x{:064x}", 0x2a));
+        // 3 + 2 + 3 + 3 (memory) + 3 + 2 + 0
+        assert_eq!(json["gas_used"], 16);
+        assert_eq!(json["gas_left"], DEFAULT_GAS - 16);
+        assert_eq!(json["refund"], 0);
+        assert_eq!(json["logs"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn reports_logs_and_reverts() {
+        // PUSH1 0xab PUSH0 MSTORE8 PUSH1 7 PUSH1 1 PUSH0 LOG1
+        let (req, outcome) = run_hex("60ab5f5360076001 5fa1".replace(' ', "").as_str());
+        let json = Report::new(&req, &outcome).to_json();
+        assert_eq!(json["logs"][0]["data"], "0xab");
+        assert_eq!(json["logs"][0]["address"], format!("{CONTRACT:#x}"));
+        assert_eq!(json["logs"][0]["topics"][0], format!("{:#066x}", 7));
+        // PUSH1 1 PUSH0 REVERT
+        let (req, outcome) = run_hex("60015ffd");
+        let report = Report::new(&req, &outcome);
+        assert_eq!(report.to_json()["status"], "revert");
+        assert_eq!(report.to_json()["output"], "0x00");
+        assert!(report.to_text().starts_with("status:   revert\n"));
+    }
+
+    #[test]
+    fn bad_input_is_a_clear_error() {
+        let err = |a: RunArgs| RunRequest::from_args(&a).unwrap_err().to_string();
+        assert!(err(args("0x6")).contains("odd-length"));
+        assert!(err(args("0xzz")).contains("invalid hex"));
+        let mut a = args("00");
+        a.spec = "london".into();
+        assert!(err(a).contains("not supported"));
+        let mut a = args("00");
+        a.spec = "amsterdam".into();
+        assert!(err(a).contains("unknown fork"));
+        let mut a = args("00");
+        a.value = "lots".into();
+        assert!(err(a).contains("--value"));
+        let mut a = args("00");
+        a.input = "0x1".into();
+        assert!(err(a).contains("--input"));
+    }
 }

@@ -1,0 +1,87 @@
+//! System: the CALL family, CREATE, CREATE2, RETURN, REVERT and
+//! SELFDESTRUCT, through [`cevm_runtime::ops::system`]. Nested frames run
+//! through the host, which re-enters an executor.
+
+use super::{Control, Machine};
+use cevm_runtime::opcode::op;
+use cevm_runtime::ops::system as ops;
+use cevm_runtime::{Bytes, CallKind, HaltReason, Host, Status, SuccessReason, U256};
+
+/// Executes the system instruction `opcode`.
+pub(crate) fn execute(
+    m: &mut Machine<'_>,
+    host: &mut dyn Host,
+    opcode: u8,
+) -> Result<Control, HaltReason> {
+    let f = &mut m.frame;
+    let s = &mut m.stack;
+    match opcode {
+        op::CALL | op::CALLCODE => {
+            let kind = if opcode == op::CALL {
+                CallKind::Call
+            } else {
+                CallKind::CallCode
+            };
+            let (gas, to, value) = (s.pop()?, s.pop()?, s.pop()?);
+            let (in_offset, in_len, out_offset, out_len) = (s.pop()?, s.pop()?, s.pop()?, s.pop()?);
+            let ok = ops::call(
+                f, host, kind, gas, to, value, in_offset, in_len, out_offset, out_len,
+            )?;
+            s.push(ok)?;
+        }
+        op::DELEGATECALL | op::STATICCALL => {
+            let kind = if opcode == op::DELEGATECALL {
+                CallKind::DelegateCall
+            } else {
+                CallKind::StaticCall
+            };
+            let (gas, to) = (s.pop()?, s.pop()?);
+            let (in_offset, in_len, out_offset, out_len) = (s.pop()?, s.pop()?, s.pop()?, s.pop()?);
+            let ok = ops::call(
+                f,
+                host,
+                kind,
+                gas,
+                to,
+                U256::ZERO,
+                in_offset,
+                in_len,
+                out_offset,
+                out_len,
+            )?;
+            s.push(ok)?;
+        }
+        op::CREATE => {
+            let (value, offset, len) = (s.pop()?, s.pop()?, s.pop()?);
+            s.push(ops::create(f, host, value, offset, len)?)?;
+        }
+        op::CREATE2 => {
+            let (value, offset, len, salt) = (s.pop()?, s.pop()?, s.pop()?, s.pop()?);
+            s.push(ops::create2(f, host, value, offset, len, salt)?)?;
+        }
+        op::RETURN => {
+            let (offset, len) = (s.pop()?, s.pop()?);
+            let output = ops::ret(f, offset, len)?;
+            return Ok(Control::Exit(
+                Status::Success(SuccessReason::Return),
+                output,
+            ));
+        }
+        op::REVERT => {
+            let (offset, len) = (s.pop()?, s.pop()?);
+            return Ok(Control::Exit(Status::Revert, ops::revert(f, offset, len)?));
+        }
+        op::SELFDESTRUCT => {
+            let beneficiary = s.pop()?;
+            ops::selfdestruct(f, host, beneficiary)?;
+            return Ok(Control::Exit(
+                Status::Success(SuccessReason::SelfDestruct),
+                Bytes::new(),
+            ));
+        }
+        // Dispatch sends only this family here; anything else is treated as
+        // undefined rather than panicking.
+        _ => return Err(HaltReason::UndefinedOpcode),
+    }
+    Ok(Control::Continue)
+}
