@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 mod cmd_disasm;
 mod cmd_run;
+mod cmd_statetest;
 mod input;
 
 /// cevm: an EVM compiler (Cranelift, JIT) with a reference interpreter.
@@ -21,6 +22,8 @@ enum Command {
     Run(cmd_run::RunArgs),
     /// Print one instruction per line: pc, name, immediate.
     Disasm(cmd_disasm::DisasmArgs),
+    /// Run execution-spec-tests state tests (files or folders) on a backend.
+    Statetest(cmd_statetest::StatetestArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => cmd_run::run(args),
         Command::Disasm(args) => cmd_disasm::run(args),
+        Command::Statetest(args) => cmd_statetest::run(args),
     };
     match result {
         Ok(code) => code,

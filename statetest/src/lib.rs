@@ -1,1 +1,21 @@
 //! cevm state-test runner.
+//!
+//! Reads Ethereum execution-spec-tests state tests (JSON), runs every post
+//! entry of every supported fork (Cancun, Prague, Osaka) on a backend given
+//! as an [`Executor`](cevm_runtime::Executor) factory, and compares the state
+//! root and the logs hash with the expected ones. Older forks are counted as
+//! skipped; unreadable files as failed. Files run in parallel (rayon).
+
+#![warn(missing_docs)]
+
+pub mod case;
+pub mod exec;
+pub mod known;
+pub mod model;
+pub mod report;
+pub mod roots;
+pub mod runner;
+
+pub use known::{KnownFailures, KnownFailuresError};
+pub use report::{CaseId, CaseResult, CaseStatus, FileReport, ForkCounts, Summary};
+pub use runner::{discover, run_file, run_files, BackendFactory, RunOptions};

@@ -1,0 +1,190 @@
+//! Turning a test's JSON into the runtime's environment and transaction for
+//! one fork and one index combination.
+
+use crate::model::{TestAccount, TestCase, TestEnv};
+use alloy_primitives::{Bytes, B256, U256};
+use cevm_runtime::tx::{AccessListItem, Authorization, BlobSchedule, Transaction, TxKind, TxType};
+use cevm_runtime::{BlockEnv, Env, SpecId, TxEnv};
+
+/// Why a case cannot be built from its JSON.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CaseError {
+    /// An index points past the end of its list.
+    #[error("index {index} out of range for `{field}` ({len} entries)")]
+    IndexOutOfRange {
+        /// The list.
+        field: &'static str,
+        /// The index.
+        index: usize,
+        /// The list's length.
+        len: usize,
+    },
+    /// A number does not fit the field's range.
+    #[error("`{field}` = {value} is out of range")]
+    OutOfRange {
+        /// The field.
+        field: &'static str,
+        /// The value.
+        value: U256,
+    },
+}
+
+fn pick<'a, T>(list: &'a [T], index: usize, field: &'static str) -> Result<&'a T, CaseError> {
+    list.get(index).ok_or(CaseError::IndexOutOfRange {
+        field,
+        index,
+        len: list.len(),
+    })
+}
+
+fn to_u64(value: U256, field: &'static str) -> Result<u64, CaseError> {
+    u64::try_from(value).map_err(|_| CaseError::OutOfRange { field, value })
+}
+
+/// A nonce of 2^64 or more is as invalid as 2^64 - 1 (EIP-2681), and a gas
+/// limit that large exceeds every block gas limit: saturating keeps those
+/// transactions representable so that validation rejects them.
+fn saturate_u64(value: U256) -> u64 {
+    u64::try_from(value).unwrap_or(u64::MAX)
+}
+
+/// The blob parameters in force: the test's `config.blobSchedule` entry for
+/// the fork if present, else the fork's mainnet schedule.
+pub fn blob_schedule(case: &TestCase, spec: SpecId) -> BlobSchedule {
+    let given = case
+        .config
+        .as_ref()
+        .and_then(|c| c.blob_schedule.as_ref())
+        .and_then(|s| {
+            s.iter()
+                .find(|(name, _)| name.parse::<SpecId>() == Ok(spec))
+        })
+        .map(|(_, s)| s);
+    match given {
+        Some(s) => BlobSchedule {
+            target: saturate_u64(s.target),
+            max: saturate_u64(s.max),
+            update_fraction: saturate_u64(s.base_fee_update_fraction),
+        },
+        None => BlobSchedule::for_spec(spec),
+    }
+}
+
+/// The block environment under `spec`; the blob base fee follows `schedule`.
+pub fn block_env(env: &TestEnv, schedule: &BlobSchedule) -> Result<BlockEnv, CaseError> {
+    let excess_blob_gas = env
+        .current_excess_blob_gas
+        .map(|v| to_u64(v, "currentExcessBlobGas"))
+        .transpose()?;
+    let difficulty = env.current_difficulty.unwrap_or_default();
+    Ok(BlockEnv {
+        number: env.current_number,
+        coinbase: env.current_coinbase,
+        timestamp: env.current_timestamp,
+        gas_limit: env.current_gas_limit,
+        basefee: env.current_base_fee.unwrap_or_default(),
+        prevrandao: env.current_random.unwrap_or_else(|| B256::from(difficulty)),
+        difficulty,
+        blob_base_fee: schedule.blob_base_fee(excess_blob_gas.unwrap_or(0)),
+        excess_blob_gas,
+    })
+}
+
+/// The transaction of the index combination (`data`, `gas`, `value`).
+pub fn transaction(
+    case: &TestCase,
+    data: usize,
+    gas: usize,
+    value: usize,
+) -> Result<Transaction, CaseError> {
+    let t = &case.transaction;
+    let input: &Bytes = pick(&t.data, data, "data")?;
+    let gas_limit = saturate_u64(*pick(&t.gas_limit, gas, "gasLimit")?);
+    let value = *pick(&t.value, value, "value")?;
+    let access_list = match &t.access_lists {
+        Some(lists) => pick(lists, data, "accessLists")?
+            .iter()
+            .flatten()
+            .map(|item| AccessListItem {
+                address: item.address,
+                storage_keys: item.storage_keys.clone(),
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let authorization_list: Vec<Authorization> = t
+        .authorization_list
+        .iter()
+        .flatten()
+        .map(|a| Authorization {
+            chain_id: a.chain_id,
+            address: a.address,
+            nonce: a.nonce,
+            y_parity: a.y_parity.or(a.v).unwrap_or_default(),
+            r: a.r,
+            s: a.s,
+        })
+        .collect();
+    let tx_type = if t.authorization_list.is_some() {
+        TxType::SetCode
+    } else if t.blob_versioned_hashes.is_some() {
+        TxType::Blob
+    } else if t.max_fee_per_gas.is_some() {
+        TxType::DynamicFee
+    } else if t.access_lists.is_some() {
+        TxType::AccessList
+    } else {
+        TxType::Legacy
+    };
+    let (max_fee, priority) = match tx_type {
+        TxType::Legacy | TxType::AccessList => {
+            let price = t.gas_price.unwrap_or_default();
+            (price, price)
+        }
+        _ => (
+            t.max_fee_per_gas.unwrap_or_default(),
+            t.max_priority_fee_per_gas.unwrap_or_default(),
+        ),
+    };
+    Ok(Transaction {
+        tx_type,
+        caller: t.sender,
+        kind: t.to.map_or(TxKind::Create, TxKind::Call),
+        nonce: saturate_u64(t.nonce),
+        gas_limit,
+        value,
+        data: input.clone(),
+        max_fee_per_gas: max_fee,
+        max_priority_fee_per_gas: priority,
+        access_list,
+        max_fee_per_blob_gas: t.max_fee_per_blob_gas.unwrap_or_default(),
+        blob_hashes: t.blob_versioned_hashes.clone().unwrap_or_default(),
+        authorization_list,
+    })
+}
+
+/// The full environment for `tx` under `spec`.
+pub fn env(case: &TestCase, spec: SpecId, tx: &Transaction) -> Result<Env, CaseError> {
+    let schedule = blob_schedule(case, spec);
+    let block = block_env(&case.env, &schedule)?;
+    let chain_id = match case.config.as_ref().and_then(|c| c.chainid) {
+        Some(id) => to_u64(id, "chainid")?,
+        None => 1,
+    };
+    let gas_price = tx.effective_gas_price(block.basefee);
+    Ok(Env {
+        spec,
+        chain_id,
+        tx: TxEnv {
+            origin: tx.caller,
+            gas_price,
+            blob_hashes: tx.blob_hashes.clone(),
+        },
+        block,
+    })
+}
+
+/// An account's nonce as a `u64` (the pre-state's nonces always fit).
+pub fn account_nonce(account: &TestAccount) -> Result<u64, CaseError> {
+    to_u64(account.nonce, "nonce")
+}

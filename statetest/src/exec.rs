@@ -1,0 +1,147 @@
+//! Executing one case on a fresh state and measuring the result.
+
+use crate::case::{account_nonce, CaseError};
+use crate::model::{TestAccount, TestCase};
+use crate::roots::{logs_hash, state_root, RootAccount};
+use alloy_primitives::{Address, B256};
+use cevm_runtime::state::{Account, State};
+use cevm_runtime::tx::{transact, BlobSchedule, Transaction};
+use cevm_runtime::{Env, Executor, Precompiles};
+use std::collections::BTreeMap;
+
+/// What a case produced.
+#[derive(Clone, Debug)]
+pub struct CaseOutput {
+    /// Why the transaction was rejected, if it was.
+    pub rejected: Option<String>,
+    /// How the transaction's frame ended (`"rejected"` if it did not run).
+    pub status: String,
+    /// Gas the transaction paid for.
+    pub gas_used: u64,
+    /// The state root afterwards.
+    pub state_root: B256,
+    /// The logs hash.
+    pub logs_hash: B256,
+    /// Number of logs.
+    pub log_count: usize,
+    /// The accounts afterwards.
+    pub accounts: BTreeMap<Address, Account>,
+}
+
+/// The pre-state of `case` as a runtime [`State`].
+pub fn pre_state(case: &TestCase) -> Result<State, CaseError> {
+    let mut state = State::new();
+    for (address, acc) in &case.pre {
+        let mut account = Account::with_balance(acc.balance)
+            .with_nonce(account_nonce(acc)?)
+            .with_code(acc.code.clone());
+        for (key, value) in &acc.storage {
+            account = account.with_storage(*key, *value);
+        }
+        state.insert_account(*address, account);
+    }
+    Ok(state)
+}
+
+/// Runs `tx` of `case` under `env` on `executor`.
+pub fn execute_case(
+    case: &TestCase,
+    env: &Env,
+    schedule: &BlobSchedule,
+    tx: &Transaction,
+    executor: &dyn Executor,
+) -> Result<CaseOutput, CaseError> {
+    let mut state = pre_state(case)?;
+    let precompiles = Precompiles::for_spec(env.spec);
+    let result = transact(&mut state, env, schedule, tx, executor, &precompiles);
+    let (rejected, status, gas_used, logs) = match result {
+        Ok(outcome) => (
+            None,
+            outcome.status.describe(),
+            outcome.gas_used,
+            outcome.logs,
+        ),
+        Err(e) => (Some(e.to_string()), "rejected".to_string(), 0, Vec::new()),
+    };
+    let accounts: BTreeMap<Address, Account> =
+        state.accounts().map(|(a, acc)| (*a, acc.clone())).collect();
+    let root = state_root(accounts.iter().map(|(address, acc)| {
+        (
+            *address,
+            RootAccount {
+                nonce: acc.nonce,
+                balance: acc.balance,
+                code_hash: acc.code_hash,
+                storage: acc.storage.iter().map(|(k, v)| (*k, *v)).collect(),
+            },
+        )
+    }));
+    Ok(CaseOutput {
+        rejected,
+        status,
+        gas_used,
+        state_root: root,
+        logs_hash: logs_hash(&logs),
+        log_count: logs.len(),
+        accounts,
+    })
+}
+
+impl CaseOutput {
+    /// Human-readable differences from the expected post-state (at most a
+    /// handful, to keep reports readable).
+    pub fn diff_against(&self, expected: &BTreeMap<Address, TestAccount>) -> Vec<String> {
+        const LIMIT: usize = 8;
+        let mut out = Vec::new();
+        for (address, want) in expected {
+            match self.accounts.get(address) {
+                None => out.push(format!("{address} missing")),
+                Some(got) => {
+                    if got.balance != want.balance {
+                        out.push(format!(
+                            "{address} balance {} expected {}",
+                            got.balance, want.balance
+                        ));
+                    }
+                    if alloy_primitives::U256::from(got.nonce) != want.nonce {
+                        out.push(format!(
+                            "{address} nonce {} expected {}",
+                            got.nonce, want.nonce
+                        ));
+                    }
+                    if got.code != want.code {
+                        out.push(format!(
+                            "{address} code {} bytes expected {} bytes",
+                            got.code.len(),
+                            want.code.len()
+                        ));
+                    }
+                    for (key, value) in &want.storage {
+                        let have = got.storage.get(key).copied().unwrap_or_default();
+                        if have != *value {
+                            out.push(format!(
+                                "{address}[{key:#x}] = {have:#x} expected {value:#x}"
+                            ));
+                        }
+                    }
+                    for (key, value) in &got.storage {
+                        if !value.is_zero() && !want.storage.contains_key(key) {
+                            out.push(format!("{address}[{key:#x}] = {value:#x} expected 0"));
+                        }
+                    }
+                }
+            }
+        }
+        for address in self.accounts.keys() {
+            if !expected.contains_key(address) {
+                out.push(format!("{address} should not exist"));
+            }
+        }
+        if out.len() > LIMIT {
+            let more = out.len() - LIMIT;
+            out.truncate(LIMIT);
+            out.push(format!("... {more} more"));
+        }
+        out
+    }
+}

@@ -1,0 +1,266 @@
+//! The execution-spec-tests state-test JSON format.
+//!
+//! A file maps test names to [`TestCase`]s. Hex fields are parsed by serde
+//! (a malformed value makes the whole file an error); numeric ranges that
+//! serde cannot check (a `u64` field given as a larger number) are checked
+//! when a case is built, in [`crate::case`].
+
+use alloy_primitives::{Address, Bytes, B256, U256};
+use serde::{Deserialize, Deserializer};
+use std::collections::BTreeMap;
+
+/// One state-test file: test name to test.
+pub type TestFile = BTreeMap<String, TestCase>;
+
+/// One state test: a pre-state, a transaction template and the expected
+/// results per fork.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TestCase {
+    /// The block the transaction runs in.
+    pub env: TestEnv,
+    /// Accounts before the transaction.
+    pub pre: BTreeMap<Address, TestAccount>,
+    /// The transaction, with indexed alternatives for data, gas and value.
+    pub transaction: TestTransaction,
+    /// Fork name to expected results, one per index combination.
+    pub post: BTreeMap<String, Vec<PostEntry>>,
+    /// Chain configuration (chain id, blob schedule).
+    #[serde(default)]
+    pub config: Option<TestConfig>,
+}
+
+/// The block environment.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TestEnv {
+    /// COINBASE.
+    pub current_coinbase: Address,
+    /// Block gas limit.
+    pub current_gas_limit: U256,
+    /// Block number.
+    pub current_number: U256,
+    /// Block timestamp.
+    pub current_timestamp: U256,
+    /// Difficulty (pre-Merge).
+    #[serde(default)]
+    pub current_difficulty: Option<U256>,
+    /// PREVRANDAO.
+    #[serde(default)]
+    pub current_random: Option<B256>,
+    /// Base fee per gas.
+    #[serde(default)]
+    pub current_base_fee: Option<U256>,
+    /// Excess blob gas.
+    #[serde(default)]
+    pub current_excess_blob_gas: Option<U256>,
+}
+
+/// An account of the pre- or post-state.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct TestAccount {
+    /// Balance.
+    pub balance: U256,
+    /// Nonce.
+    pub nonce: U256,
+    /// Code.
+    pub code: Bytes,
+    /// Storage slots.
+    #[serde(default)]
+    pub storage: BTreeMap<U256, U256>,
+}
+
+/// The transaction template.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TestTransaction {
+    /// Nonce.
+    pub nonce: U256,
+    /// Gas price (legacy and type 1).
+    #[serde(default)]
+    pub gas_price: Option<U256>,
+    /// Max priority fee (types 2-4).
+    #[serde(default)]
+    pub max_priority_fee_per_gas: Option<U256>,
+    /// Max fee (types 2-4).
+    #[serde(default)]
+    pub max_fee_per_gas: Option<U256>,
+    /// Gas limit alternatives.
+    pub gas_limit: Vec<U256>,
+    /// Recipient; empty for a creation.
+    #[serde(deserialize_with = "deserialize_to")]
+    pub to: Option<Address>,
+    /// Value alternatives.
+    pub value: Vec<U256>,
+    /// Data alternatives.
+    pub data: Vec<Bytes>,
+    /// Access lists, one per data alternative (types 1-4).
+    #[serde(default)]
+    pub access_lists: Option<Vec<Option<Vec<TestAccessListItem>>>>,
+    /// Max fee per blob gas (type 3).
+    #[serde(default)]
+    pub max_fee_per_blob_gas: Option<U256>,
+    /// Blob versioned hashes (type 3).
+    #[serde(default)]
+    pub blob_versioned_hashes: Option<Vec<B256>>,
+    /// Authorization list (type 4).
+    #[serde(default)]
+    pub authorization_list: Option<Vec<TestAuthorization>>,
+    /// The sender.
+    pub sender: Address,
+}
+
+/// An access-list entry.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TestAccessListItem {
+    /// Address.
+    pub address: Address,
+    /// Storage keys.
+    pub storage_keys: Vec<B256>,
+}
+
+/// An EIP-7702 authorization tuple.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TestAuthorization {
+    /// Chain id.
+    pub chain_id: U256,
+    /// Delegate address.
+    pub address: Address,
+    /// Authority nonce.
+    pub nonce: U256,
+    /// Recovery bit (`yParity`; older fixtures only have `v`).
+    #[serde(default)]
+    pub y_parity: Option<U256>,
+    /// Legacy name of the recovery bit.
+    #[serde(default)]
+    pub v: Option<U256>,
+    /// Signature r.
+    pub r: U256,
+    /// Signature s.
+    pub s: U256,
+}
+
+/// Which alternatives of the template a post entry uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub struct Indexes {
+    /// Index into `data` (and `accessLists`).
+    pub data: usize,
+    /// Index into `gasLimit`.
+    pub gas: usize,
+    /// Index into `value`.
+    pub value: usize,
+}
+
+/// The expected result of one index combination under one fork.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PostEntry {
+    /// State root after the transaction.
+    pub hash: B256,
+    /// keccak of the RLP list of logs.
+    pub logs: B256,
+    /// The alternatives used.
+    pub indexes: Indexes,
+    /// Set when the transaction must be rejected.
+    #[serde(default)]
+    pub expect_exception: Option<String>,
+    /// The full post-state (used to explain a state-root mismatch).
+    #[serde(default)]
+    pub state: Option<BTreeMap<Address, TestAccount>>,
+}
+
+/// Chain configuration.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TestConfig {
+    /// Chain id.
+    #[serde(default)]
+    pub chainid: Option<U256>,
+    /// Fork name to blob parameters.
+    #[serde(default)]
+    pub blob_schedule: Option<BTreeMap<String, TestBlobSchedule>>,
+}
+
+/// The blob parameters of one fork.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TestBlobSchedule {
+    /// Target blobs per block.
+    pub target: U256,
+    /// Max blobs per block.
+    pub max: U256,
+    /// Blob base fee update fraction.
+    pub base_fee_update_fraction: U256,
+}
+
+/// `to` is an address, or an empty string (or null) for a creation.
+fn deserialize_to<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Address>, D::Error> {
+    let s: Option<String> = Option::deserialize(d)?;
+    match s.as_deref().map(str::trim) {
+        None | Some("") | Some("0x") => Ok(None),
+        Some(s) => s.parse().map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"{
+      "t": {
+        "env": {"currentCoinbase": "0x2adc25665018aa1fe0e6bc666dac8fc2697ff9ba",
+                "currentGasLimit": "0x07270e00", "currentNumber": "0x01",
+                "currentTimestamp": "0x03e8", "currentDifficulty": "0x00",
+                "currentBaseFee": "0x07", "currentExcessBlobGas": "0x00"},
+        "pre": {"0x1000000000000000000000000000000000000000":
+                  {"nonce": "0x01", "balance": "0x0de0b6b3a7640000", "code": "0x6001",
+                   "storage": {"0x01": "0x02"}}},
+        "transaction": {"nonce": "0x00", "gasPrice": "0x0a", "gasLimit": ["0x5208"],
+                        "to": "", "value": ["0x00"], "data": ["0x", "0x00ff"],
+                        "sender": "0x1000000000000000000000000000000000000000",
+                        "secretKey": "0x45"},
+        "post": {"Cancun": [{"hash": "0x0000000000000000000000000000000000000000000000000000000000000001",
+                             "logs": "0x0000000000000000000000000000000000000000000000000000000000000002",
+                             "indexes": {"data": 1, "gas": 0, "value": 0},
+                             "expectException": "TransactionException.INTRINSIC_GAS_TOO_LOW",
+                             "txbytes": "0x"}]},
+        "config": {"chainid": "0x01",
+                   "blobSchedule": {"Cancun": {"target": "0x03", "max": "0x06",
+                                               "baseFeeUpdateFraction": "0x32f0ed"}}}
+      }
+    }"#;
+
+    #[test]
+    fn parses_a_minimal_file() {
+        let file: TestFile = serde_json::from_str(MINIMAL).unwrap();
+        let case = &file["t"];
+        assert_eq!(case.transaction.to, None);
+        assert_eq!(case.transaction.data[1].as_ref(), &[0x00, 0xff]);
+        let acc = case.pre.values().next().unwrap();
+        assert_eq!(acc.storage[&U256::from(1)], U256::from(2));
+        let post = &case.post["Cancun"][0];
+        assert_eq!(post.indexes.data, 1);
+        assert!(post.expect_exception.is_some());
+        let schedule = case
+            .config
+            .as_ref()
+            .unwrap()
+            .blob_schedule
+            .as_ref()
+            .unwrap();
+        assert_eq!(
+            schedule["Cancun"].base_fee_update_fraction,
+            U256::from(3_338_477)
+        );
+    }
+
+    #[test]
+    fn bad_hex_is_an_error() {
+        let bad = MINIMAL.replace("\"0x6001\"", "\"0x60zz\"");
+        assert!(serde_json::from_str::<TestFile>(&bad).is_err());
+        let bad = MINIMAL.replace("\"to\": \"\"", "\"to\": \"0x12\"");
+        assert!(serde_json::from_str::<TestFile>(&bad).is_err());
+    }
+}

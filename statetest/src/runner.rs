@@ -1,0 +1,209 @@
+//! Running fixture files: discovery, parallel execution over files, and the
+//! per-case comparison.
+
+use crate::case::{self, CaseError};
+use crate::exec::{execute_case, CaseOutput};
+use crate::model::{PostEntry, TestCase, TestFile};
+use crate::report::{CaseId, CaseResult, CaseStatus, FileReport};
+use cevm_runtime::{Executor, SpecId};
+use rayon::prelude::*;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+/// Makes a backend; called once per file, on the thread that runs it.
+pub type BackendFactory = dyn Fn() -> Box<dyn Executor> + Sync;
+
+/// What to run.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Only this fork's post entries (others are not counted at all).
+    pub fork: Option<SpecId>,
+    /// Only tests whose name or file path contains this.
+    pub filter: Option<String>,
+}
+
+/// Every `.json` file under `paths` (files are taken as given), sorted.
+pub fn discover(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            walk(path, &mut files)?;
+        } else if path.exists() {
+            files.push(path.clone());
+        } else {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{} does not exist", path.display()),
+            ));
+        }
+    }
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Runs `files` in parallel; `on_file` is called after each file (for progress).
+pub fn run_files(
+    files: &[PathBuf],
+    backend: &BackendFactory,
+    options: &RunOptions,
+    on_file: &(dyn Fn(&FileReport) + Sync),
+) -> Vec<FileReport> {
+    files
+        .par_iter()
+        .map(|path| {
+            let report = run_file(path, backend, options);
+            on_file(&report);
+            report
+        })
+        .collect()
+}
+
+/// Runs every selected post entry of one file.
+pub fn run_file(path: &Path, backend: &BackendFactory, options: &RunOptions) -> FileReport {
+    let mut report = FileReport {
+        path: path.to_path_buf(),
+        error: None,
+        cases: Vec::new(),
+    };
+    let file: TestFile = match std::fs::read(path)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string()))
+    {
+        Ok(file) => file,
+        Err(e) => {
+            report.error = Some(format!("cannot parse: {e}"));
+            return report;
+        }
+    };
+    // Unknown fork keys make the file an error before anything runs.
+    for case in file.values() {
+        if let Some(bad) = case.post.keys().find(|k| k.parse::<SpecId>().is_err()) {
+            report.error = Some(format!("unknown fork `{bad}`"));
+            return report;
+        }
+    }
+    let path_text = path.to_string_lossy();
+    let executor = backend();
+    for (name, case) in &file {
+        if let Some(filter) = &options.filter {
+            if !name.contains(filter.as_str()) && !path_text.contains(filter.as_str()) {
+                continue;
+            }
+        }
+        for (fork, entries) in &case.post {
+            let Ok(spec) = fork.parse::<SpecId>() else {
+                continue;
+            };
+            if options.fork.is_some_and(|f| f != spec) {
+                continue;
+            }
+            for entry in entries {
+                let id = CaseId {
+                    file: path.to_path_buf(),
+                    test: name.clone(),
+                    fork: fork.clone(),
+                    indexes: entry.indexes,
+                };
+                let status = if spec.is_supported() {
+                    run_entry(case, spec, entry, executor.as_ref())
+                } else {
+                    CaseStatus::Skipped
+                };
+                report.cases.push(CaseResult { id, status });
+            }
+        }
+    }
+    report
+}
+
+/// Runs one post entry and compares, turning a panic in the backend into a failure.
+fn run_entry(
+    case: &TestCase,
+    spec: SpecId,
+    entry: &PostEntry,
+    executor: &dyn Executor,
+) -> CaseStatus {
+    let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<CaseOutput, CaseError> {
+        let ix = entry.indexes;
+        let tx = case::transaction(case, ix.data, ix.gas, ix.value)?;
+        let env = case::env(case, spec, &tx)?;
+        let schedule = case::blob_schedule(case, spec);
+        execute_case(case, &env, &schedule, &tx, executor)
+    }));
+    match outcome {
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("non-string panic");
+            CaseStatus::Failed(format!("panicked: {msg}"))
+        }
+        Ok(Err(e)) => CaseStatus::Failed(format!("bad case: {e}")),
+        Ok(Ok(output)) => compare(entry, &output),
+    }
+}
+
+/// Compares the run with the expected result.
+fn compare(entry: &PostEntry, output: &CaseOutput) -> CaseStatus {
+    match (&entry.expect_exception, &output.rejected) {
+        (Some(_), Some(_)) => {
+            // A rejected transaction changes nothing: the state must still
+            // be the pre-state the fixture's hash describes.
+            if output.state_root == entry.hash {
+                CaseStatus::Passed
+            } else {
+                CaseStatus::Failed(format!(
+                    "rejected as expected, but the state root {} differs from {}",
+                    output.state_root, entry.hash
+                ))
+            }
+        }
+        (Some(expected), None) => CaseStatus::Failed(format!(
+            "expected the transaction to be rejected ({expected}), but it executed ({})",
+            output.status
+        )),
+        (None, Some(error)) => CaseStatus::Failed(format!("transaction rejected: {error}")),
+        (None, None) => {
+            let mut problems = Vec::new();
+            if output.state_root != entry.hash {
+                let mut text = format!("state root {} expected {}", output.state_root, entry.hash);
+                if let Some(expected) = &entry.state {
+                    let diff = output.diff_against(expected);
+                    if !diff.is_empty() {
+                        text += &format!(" [{}]", diff.join("; "));
+                    }
+                }
+                problems.push(text);
+            }
+            if output.logs_hash != entry.logs {
+                problems.push(format!(
+                    "logs hash {} expected {} ({} log(s))",
+                    output.logs_hash, entry.logs, output.log_count
+                ));
+            }
+            if problems.is_empty() {
+                CaseStatus::Passed
+            } else {
+                problems.push(format!(
+                    "status {}, gas used {}",
+                    output.status, output.gas_used
+                ));
+                CaseStatus::Failed(problems.join("; "))
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! Runs the execution-spec-tests state tests in the shared fixtures on the
+//! reference interpreter. Fails on any failure that is not in
+//! `statetest/known-failures.txt`.
+//!
+//! The fixtures are found through `CEVM_SHARED` or at `../shared` beside the
+//! workspace. Without them the test says so and passes, except under
+//! `CI=true`, where their absence is an error.
+
+use cevm_runtime::{Executor, SpecId};
+use cevm_statetest::{discover, run_files, FileReport, KnownFailures, RunOptions, Summary};
+use std::path::PathBuf;
+
+fn shared_dir() -> PathBuf {
+    match std::env::var_os("CEVM_SHARED") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
+    }
+}
+
+fn fixtures() -> Option<PathBuf> {
+    let dir = shared_dir().join("fixtures/state_tests");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    assert!(
+        !ci,
+        "CI=true but the state-test fixtures are missing at {}",
+        dir.display()
+    );
+    eprintln!(
+        "SKIPPED: state-test fixtures not found at {} (set CEVM_SHARED)",
+        dir.display()
+    );
+    None
+}
+
+fn interpreter() -> Box<dyn Executor> {
+    Box::new(cevm_interp::Interpreter::new())
+}
+
+#[test]
+fn state_tests_pass_on_the_interpreter() {
+    let Some(dir) = fixtures() else {
+        return;
+    };
+    let known = KnownFailures::bundled().expect("known-failures.txt parses");
+    let files = discover(&[dir]).expect("fixture tree is readable");
+    assert!(!files.is_empty(), "no fixture files found");
+    let reports: Vec<FileReport> = run_files(&files, &interpreter, &RunOptions::default(), &|_| {});
+    let mut summary = Summary::default();
+    for report in &reports {
+        summary.add(report, &known);
+    }
+    println!("{}", summary.table());
+    for spec in SpecId::SUPPORTED {
+        let counts = summary.forks.get(spec.name()).copied().unwrap_or_default();
+        assert!(counts.passed > 0, "no {spec} case passed");
+    }
+    let unexpected: Vec<_> = summary.unexpected_failures().collect();
+    for failure in unexpected.iter().take(50) {
+        match &failure.case {
+            Some(case) => println!("FAIL {case}\n    {}", failure.reason),
+            None => println!("FAIL {}\n    {}", failure.file.display(), failure.reason),
+        }
+    }
+    assert!(
+        unexpected.is_empty(),
+        "{} state-test failure(s) not in statetest/known-failures.txt",
+        unexpected.len()
+    );
+}
+
+#[test]
+fn fixture_state_roots_match_their_post_states() {
+    // Checks the trie code on its own: the root of each post entry's
+    // `state` must be its `hash`.
+    let Some(dir) = fixtures() else {
+        return;
+    };
+    let files = discover(&[dir.join("cancun")]).expect("fixture tree is readable");
+    let mut checked = 0;
+    for path in files.iter().take(200) {
+        let text = std::fs::read(path).expect("readable");
+        let file: cevm_statetest::model::TestFile =
+            serde_json::from_slice(&text).expect("fixture parses");
+        for case in file.values() {
+            for entry in case.post.values().flatten() {
+                let Some(state) = &entry.state else { continue };
+                let root = cevm_statetest::roots::state_root(state.iter().map(|(a, acc)| {
+                    (
+                        *a,
+                        cevm_statetest::roots::RootAccount {
+                            nonce: u64::try_from(acc.nonce).expect("nonce fits"),
+                            balance: acc.balance,
+                            code_hash: cevm_runtime::primitives::keccak256(&acc.code),
+                            storage: acc.storage.iter().map(|(k, v)| (*k, *v)).collect(),
+                        },
+                    )
+                }));
+                assert_eq!(root, entry.hash, "{}", path.display());
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 0);
+}
