@@ -9,6 +9,7 @@
 //! Exit code: 0 when the call succeeds, 1 when it reverts or halts, 2 for
 //! bad input.
 
+use crate::backend::Backend;
 use crate::input::{parse_hex, read_code};
 use anyhow::{bail, Context, Result};
 use cevm_interp::{Eip3155Writer, Interpreter};
@@ -50,7 +51,10 @@ pub struct RunArgs {
     /// Fork rules: cancun, prague or osaka.
     #[arg(long, default_value = "osaka")]
     spec: String,
-    /// Write an EIP-3155 trace (JSON lines) to stderr.
+    /// Backend that runs the code.
+    #[arg(long, value_enum, default_value_t = Backend::Interp)]
+    backend: Backend,
+    /// Write an EIP-3155 trace (JSON lines) to stderr (interpreter only).
     #[arg(long)]
     trace: bool,
     /// Print the result as one JSON object.
@@ -118,14 +122,16 @@ pub fn execute(executor: &dyn Executor, req: &RunRequest) -> CallOutcome {
 /// Executes the code and prints the result.
 pub fn run(args: RunArgs) -> Result<ExitCode> {
     let req = RunRequest::from_args(&args)?;
-    let interpreter = if args.trace {
-        Interpreter::with_tracer(Box::new(Eip3155Writer::new(BufWriter::new(
-            std::io::stderr(),
-        ))))
-    } else {
-        Interpreter::new()
+    let executor: Box<dyn Executor> = match (args.backend, args.trace) {
+        (Backend::Interp, true) => Box::new(Interpreter::with_tracer(Box::new(
+            Eip3155Writer::new(BufWriter::new(std::io::stderr())),
+        ))),
+        (Backend::Jit, true) => {
+            bail!("--trace needs --backend interp: compiled code has no per-instruction steps")
+        }
+        (backend, false) => backend.executor(),
     };
-    let outcome = execute(&interpreter, &req);
+    let outcome = execute(executor.as_ref(), &req);
     let report = Report::new(&req, &outcome);
     if args.json {
         println!("{}", report.to_json());

@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod backend;
 mod cmd_disasm;
 mod cmd_run;
 mod cmd_statetest;

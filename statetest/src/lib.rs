@@ -15,6 +15,7 @@ pub mod model;
 pub mod report;
 pub mod roots;
 pub mod runner;
+pub mod shared;
 
 pub use known::{KnownFailures, KnownFailuresError};
 pub use report::{CaseId, CaseResult, CaseStatus, FileReport, ForkCounts, Summary};

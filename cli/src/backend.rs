@@ -1,0 +1,30 @@
+//! Choosing the backend that runs code.
+
+use cevm_runtime::Executor;
+
+/// Which backend executes code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Backend {
+    /// The reference interpreter.
+    Interp,
+    /// Native code compiled just in time with Cranelift (cached by code hash and fork).
+    Jit,
+}
+
+impl Backend {
+    /// A fresh executor of this kind.
+    pub fn executor(self) -> Box<dyn Executor + Send + Sync> {
+        match self {
+            Backend::Interp => Box::new(cevm_interp::Interpreter::new()),
+            Backend::Jit => Box::new(cevm_compiler::JitExecutor::new()),
+        }
+    }
+
+    /// The name used in reports (`"interp"`, `"jit"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Interp => "interp",
+            Backend::Jit => "jit",
+        }
+    }
+}
