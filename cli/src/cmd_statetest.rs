@@ -1,5 +1,6 @@
 //! `cevm statetest`: runs execution-spec-tests state tests on a backend.
 
+use crate::backend::Backend;
 use anyhow::{bail, Context, Result};
 use cevm_runtime::{Executor, SpecId};
 use cevm_statetest::{discover, run_files, FileReport, KnownFailures, RunOptions, Summary};
@@ -8,27 +9,6 @@ use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// The backend that executes the tests' code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Backend {
-    /// The reference interpreter.
-    Interp,
-}
-
-impl Backend {
-    fn name(self) -> &'static str {
-        match self {
-            Backend::Interp => "interp",
-        }
-    }
-
-    fn make(self) -> Box<dyn Executor> {
-        match self {
-            Backend::Interp => Box::new(cevm_interp::Interpreter::new()),
-        }
-    }
-}
 
 /// Arguments of `cevm statetest`.
 #[derive(clap::Args)]
@@ -99,7 +79,7 @@ pub fn run(args: StatetestArgs) -> Result<ExitCode> {
         None
     };
     let backend = args.backend;
-    let factory = move || backend.make();
+    let factory = move || -> Box<dyn Executor> { backend.executor() };
     let on_file = |_: &FileReport| {
         if let Some(bar) = &progress {
             bar.inc(1);

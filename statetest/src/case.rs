@@ -188,3 +188,81 @@ pub fn env(case: &TestCase, spec: SpecId, tx: &Transaction) -> Result<Env, CaseE
 pub fn account_nonce(account: &TestAccount) -> Result<u64, CaseError> {
     to_u64(account.nonce, "nonce")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TestFile;
+
+    fn case(tx_fields: &str, config: &str) -> TestCase {
+        let text = format!(
+            r#"{{"t": {{
+              "env": {{"currentCoinbase": "0x2adc25665018aa1fe0e6bc666dac8fc2697ff9ba",
+                      "currentGasLimit": "0x1000000", "currentNumber": "0x01",
+                      "currentTimestamp": "0x03e8", "currentBaseFee": "0x07",
+                      "currentExcessBlobGas": "0x0e0000"}},
+              "pre": {{}},
+              "transaction": {{"nonce": "0x01", "gasLimit": ["0x5208"], "to": "",
+                              "value": ["0x00"], "data": ["0x"],
+                              "sender": "0x1000000000000000000000000000000000000000"
+                              {tx_fields}}},
+              "post": {{}}
+              {config}
+            }}}}"#
+        );
+        let mut file: TestFile = serde_json::from_str(&text).unwrap();
+        file.remove("t").unwrap()
+    }
+
+    #[test]
+    fn transaction_type_follows_the_fields() {
+        let ty = |fields: &str| transaction(&case(fields, ""), 0, 0, 0).unwrap().tx_type;
+        assert_eq!(ty(r#", "gasPrice": "0x0a""#), TxType::Legacy);
+        assert_eq!(
+            ty(r#", "gasPrice": "0x0a", "accessLists": [[]]"#),
+            TxType::AccessList
+        );
+        assert_eq!(
+            ty(r#", "maxFeePerGas": "0x0a", "maxPriorityFeePerGas": "0x01""#),
+            TxType::DynamicFee
+        );
+        assert_eq!(
+            ty(
+                r#", "maxFeePerGas": "0x0a", "maxPriorityFeePerGas": "0x01", "maxFeePerBlobGas": "0x01", "blobVersionedHashes": []"#
+            ),
+            TxType::Blob
+        );
+        assert_eq!(
+            ty(
+                r#", "maxFeePerGas": "0x0a", "maxPriorityFeePerGas": "0x01", "authorizationList": []"#
+            ),
+            TxType::SetCode
+        );
+        let tx = transaction(&case(r#", "gasPrice": "0x0a""#, ""), 0, 0, 0).unwrap();
+        assert_eq!(tx.kind, TxKind::Create);
+        assert_eq!(tx.nonce, 1);
+        assert_eq!(tx.max_priority_fee_per_gas, U256::from(10));
+    }
+
+    #[test]
+    fn blob_schedule_comes_from_the_config_when_given() {
+        let plain = case(r#", "gasPrice": "0x0a""#, "");
+        assert_eq!(blob_schedule(&plain, SpecId::Prague), BlobSchedule::PRAGUE);
+        let configured = case(
+            r#", "gasPrice": "0x0a""#,
+            r#", "config": {"chainid": "0x05", "blobSchedule": {"Osaka": {"target": "0x01", "max": "0x02", "baseFeeUpdateFraction": "0x10"}}}"#,
+        );
+        let osaka = blob_schedule(&configured, SpecId::Osaka);
+        assert_eq!((osaka.target, osaka.max, osaka.update_fraction), (1, 2, 16));
+        assert_eq!(
+            blob_schedule(&configured, SpecId::Cancun),
+            BlobSchedule::CANCUN
+        );
+        let tx = transaction(&configured, 0, 0, 0).unwrap();
+        let env = env(&configured, SpecId::Osaka, &tx).unwrap();
+        assert_eq!(env.chain_id, 5);
+        // 0xe0000 excess blob gas with fraction 16 saturates the fee.
+        assert!(env.block.blob_base_fee > U256::from(u64::MAX));
+        assert!(transaction(&configured, 1, 0, 0).is_err());
+    }
+}

@@ -16,6 +16,7 @@ pub mod report;
 pub mod roots;
 pub mod runner;
 pub mod shared;
+pub mod workload;
 
 pub use known::{KnownFailures, KnownFailuresError};
 pub use report::{CaseId, CaseResult, CaseStatus, FileReport, ForkCounts, Summary};

@@ -10,7 +10,9 @@ use rayon::prelude::*;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-/// Makes a backend; called once per file, on the thread that runs it.
+/// Makes a backend. Each rayon worker makes its own (so executors need not
+/// be `Sync`) and reuses it for the files it runs, which lets a compiling
+/// backend keep its code cache across files.
 pub type BackendFactory = dyn Fn() -> Box<dyn Executor> + Sync;
 
 /// What to run.
@@ -63,16 +65,16 @@ pub fn run_files(
 ) -> Vec<FileReport> {
     files
         .par_iter()
-        .map(|path| {
-            let report = run_file(path, backend, options);
+        .map_init(backend, |executor, path| {
+            let report = run_file(path, executor.as_ref(), options);
             on_file(&report);
             report
         })
         .collect()
 }
 
-/// Runs every selected post entry of one file.
-pub fn run_file(path: &Path, backend: &BackendFactory, options: &RunOptions) -> FileReport {
+/// Runs every selected post entry of one file on `executor`.
+pub fn run_file(path: &Path, executor: &dyn Executor, options: &RunOptions) -> FileReport {
     let mut report = FileReport {
         path: path.to_path_buf(),
         error: None,
@@ -96,7 +98,6 @@ pub fn run_file(path: &Path, backend: &BackendFactory, options: &RunOptions) -> 
         }
     }
     let path_text = path.to_string_lossy();
-    let executor = backend();
     for (name, case) in &file {
         if let Some(filter) = &options.filter {
             if !name.contains(filter.as_str()) && !path_text.contains(filter.as_str()) {
@@ -118,7 +119,7 @@ pub fn run_file(path: &Path, backend: &BackendFactory, options: &RunOptions) -> 
                     indexes: entry.indexes,
                 };
                 let status = if spec.is_supported() {
-                    run_entry(case, spec, entry, executor.as_ref())
+                    run_entry(case, spec, entry, executor)
                 } else {
                     CaseStatus::Skipped
                 };

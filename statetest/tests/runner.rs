@@ -2,7 +2,6 @@
 //! unreadable cases are each counted as such.
 
 use cevm_runtime::primitives::{Address, B256, KECCAK256_EMPTY, U256};
-use cevm_runtime::Executor;
 use cevm_statetest::roots::{logs_hash, state_root, RootAccount};
 use cevm_statetest::{run_file, CaseStatus, FileReport, KnownFailures, RunOptions, Summary};
 use std::path::PathBuf;
@@ -11,10 +10,6 @@ const SENDER: &str = "0x1111111111111111111111111111111111111111";
 const RECIPIENT: &str = "0x2222222222222222222222222222222222222222";
 const COINBASE: &str = "0x3333333333333333333333333333333333333333";
 const START: u64 = 1_000_000_000;
-
-fn interpreter() -> Box<dyn Executor> {
-    Box::new(cevm_interp::Interpreter::new())
-}
 
 fn account(balance: u64, nonce: u64) -> RootAccount {
     RootAccount {
@@ -75,7 +70,7 @@ fn run(name: &str, text: &str, options: &RunOptions) -> FileReport {
     std::fs::create_dir_all(&dir).unwrap();
     let path: PathBuf = dir.join(name);
     std::fs::write(&path, text).unwrap();
-    let report = run_file(&path, &interpreter, options);
+    let report = run_file(&path, &cevm_interp::Interpreter::new(), options);
     std::fs::remove_file(&path).unwrap();
     report
 }

@@ -10,29 +10,8 @@ use cevm_runtime::{Executor, SpecId};
 use cevm_statetest::{discover, run_files, FileReport, KnownFailures, RunOptions, Summary};
 use std::path::PathBuf;
 
-fn shared_dir() -> PathBuf {
-    match std::env::var_os("CEVM_SHARED") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
-    }
-}
-
 fn fixtures() -> Option<PathBuf> {
-    let dir = shared_dir().join("fixtures/state_tests");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    assert!(
-        !ci,
-        "CI=true but the state-test fixtures are missing at {}",
-        dir.display()
-    );
-    eprintln!(
-        "SKIPPED: state-test fixtures not found at {} (set CEVM_SHARED)",
-        dir.display()
-    );
-    None
+    cevm_statetest::shared::require("fixtures/state_tests", "state tests")
 }
 
 fn interpreter() -> Box<dyn Executor> {

@@ -70,21 +70,38 @@ impl BlobSchedule {
     }
 }
 
+/// Wide enough for every intermediate of [`fake_exponential`]: a running
+/// sum up to `2^256 * denominator` (512 bits) times a 256-bit numerator.
+type Wide = ruint::Uint<768, 12>;
+
 /// `factor * e^(numerator / denominator)` by Taylor expansion, in integers
 /// (EIP-4844). A zero denominator yields zero rather than dividing by zero.
+///
+/// A result that does not fit 256 bits is reported as `U256::MAX`: no fee
+/// that large can be paid, so the transactions it prices are rejected
+/// either way. Stopping there also bounds the loop to a few hundred terms
+/// whatever the inputs.
 pub fn fake_exponential(factor: U256, numerator: U256, denominator: U256) -> U256 {
     if denominator.is_zero() {
         return U256::ZERO;
     }
-    let mut i = U256::from(1);
-    let mut output = U256::ZERO;
-    let mut accum = factor.saturating_mul(denominator);
+    let widen = |v: U256| Wide::from_limbs_slice(v.as_limbs());
+    let (numerator, denominator) = (widen(numerator), widen(denominator));
+    // Past this sum, `sum / denominator` exceeds 256 bits.
+    let limit = widen(U256::MAX) * denominator + denominator;
+    let mut i = Wide::from(1u64);
+    let mut output = Wide::ZERO;
+    let mut accum = widen(factor) * denominator;
     while !accum.is_zero() {
-        output = output.saturating_add(accum);
-        accum = accum.saturating_mul(numerator) / denominator.saturating_mul(i);
-        i += U256::from(1);
+        output += accum;
+        if output >= limit {
+            return U256::MAX;
+        }
+        accum = accum * numerator / (denominator * i);
+        i += Wide::from(1u64);
     }
-    output / denominator
+    let result = output / denominator;
+    U256::from_limbs_slice(&result.as_limbs()[..4])
 }
 
 #[cfg(test)]
@@ -117,6 +134,20 @@ mod tests {
         assert_eq!(f(2, 5, 2), U256::from(23));
         assert_eq!(f(1, 50000000, 2225652), U256::from(5709098764u64));
         assert_eq!(f(1, 0, 0), U256::ZERO);
+        // Results beyond 256 bits saturate, and quickly.
+        assert_eq!(f(1, u64::MAX, 1), U256::MAX);
+        assert_eq!(f(1, u64::MAX, 3_338_477), U256::MAX);
+        assert_eq!(
+            fake_exponential(U256::MAX, U256::from(1), U256::from(1)),
+            U256::MAX
+        );
+        assert_eq!(
+            fake_exponential(U256::MAX, U256::ZERO, U256::from(9)),
+            U256::MAX
+        );
+        // Large numerator and denominator with a small ratio do not overflow.
+        let big = U256::from(1) << 200;
+        assert_eq!(fake_exponential(U256::from(1), big, big), U256::from(2));
     }
 
     #[test]

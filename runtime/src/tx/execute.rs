@@ -67,9 +67,8 @@ pub fn transact(
     let price = valid.effective_gas_price;
 
     state.begin_transaction();
-    state.increment_nonce(sender);
     // Validation checked balance >= gas_limit * max_fee + blob fees + value,
-    // which covers this.
+    // which covers this; should it fail anyway, nothing has changed yet.
     let upfront = U256::from(tx.gas_limit) * price + valid.blob_fee;
     state
         .sub_balance(sender, upfront)
@@ -77,6 +76,7 @@ pub fn transact(
             balance: e.balance,
             needed: upfront,
         })?;
+    state.increment_nonce(sender);
 
     // EIP-2929 warm set: sender, target, precompiles, access list, and the
     // coinbase (EIP-3651).

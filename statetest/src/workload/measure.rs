@@ -1,0 +1,171 @@
+//! Timing: the median of many individually timed iterations after a
+//! warm-up, with an iteration count chosen so a measurement takes about a
+//! fixed time budget.
+//!
+//! Each iteration gets a fresh input from `setup`, which runs outside the
+//! timed region (so cloning a pre-state is never measured), and the
+//! routine's result is dropped outside it as well (so freeing a compiled
+//! contract or a final state is not measured either).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+/// How long to spend on one measurement and how many iterations to allow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    /// Time spent warming up before any sample is kept (at least one run).
+    pub warm_up: Duration,
+    /// Target time for the kept samples.
+    pub measure: Duration,
+    /// Fewest kept samples, even when one run exceeds the budget.
+    pub min_samples: usize,
+    /// Most kept samples, however fast one run is.
+    pub max_samples: usize,
+}
+
+impl Budget {
+    /// The comparison binary's default: about half a second per backend and
+    /// contract.
+    pub const STANDARD: Budget = Budget {
+        warm_up: Duration::from_millis(100),
+        measure: Duration::from_millis(400),
+        min_samples: 5,
+        max_samples: 200_000,
+    };
+
+    /// A short budget for quick looks (`--quick`, `cevm bench`).
+    pub const QUICK: Budget = Budget {
+        warm_up: Duration::from_millis(20),
+        measure: Duration::from_millis(100),
+        min_samples: 3,
+        max_samples: 50_000,
+    };
+}
+
+/// The result of one measurement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sample {
+    /// Median time of one iteration, in nanoseconds.
+    pub median_ns: u64,
+    /// Fastest iteration, in nanoseconds.
+    pub min_ns: u64,
+    /// Number of kept (timed) iterations.
+    pub samples: usize,
+}
+
+/// Measures `routine` on inputs made by `setup`: warms up, then times
+/// iterations one by one and returns their median.
+pub fn measure<I, R>(
+    budget: Budget,
+    mut setup: impl FnMut() -> I,
+    mut routine: impl FnMut(I) -> R,
+) -> Sample {
+    let mut time_one = || {
+        let input = setup();
+        let start = Instant::now();
+        let output = routine(black_box(input));
+        let elapsed = start.elapsed();
+        drop(black_box(output));
+        elapsed
+    };
+
+    // Warm up (caches, branch predictors, lazily compiled code) and
+    // estimate the cost of one iteration from the fastest warm-up run.
+    let warm_start = Instant::now();
+    let mut fastest = time_one();
+    while warm_start.elapsed() < budget.warm_up {
+        fastest = fastest.min(time_one());
+    }
+
+    let per_iteration = fastest.as_nanos().max(1);
+    let wanted = budget.measure.as_nanos() / per_iteration;
+    let count = usize::try_from(wanted)
+        .unwrap_or(usize::MAX)
+        .clamp(budget.min_samples.max(1), budget.max_samples.max(1));
+
+    let mut times: Vec<u64> = Vec::with_capacity(count);
+    for _ in 0..count {
+        let t = time_one();
+        times.push(u64::try_from(t.as_nanos()).unwrap_or(u64::MAX));
+    }
+    times.sort_unstable();
+    Sample {
+        median_ns: median_of_sorted(&times),
+        min_ns: times[0],
+        samples: times.len(),
+    }
+}
+
+/// The median of sorted, non-empty `times` (the mean of the middle two for
+/// an even count).
+fn median_of_sorted(times: &[u64]) -> u64 {
+    let mid = times.len() / 2;
+    if times.len() % 2 == 1 {
+        times[mid]
+    } else {
+        (times[mid - 1] / 2) + (times[mid] / 2) + (times[mid - 1] % 2 + times[mid] % 2) / 2
+    }
+}
+
+/// A duration in nanoseconds for a table: `850 ns`, `12.3 µs`, `4.56 ms`, `1.23 s`.
+pub fn format_ns(ns: u64) -> String {
+    let v = ns as f64;
+    if ns < 1_000 {
+        format!("{ns} ns")
+    } else if ns < 1_000_000 {
+        format!("{:.1} µs", v / 1e3)
+    } else if ns < 1_000_000_000 {
+        format!("{:.2} ms", v / 1e6)
+    } else {
+        format!("{:.2} s", v / 1e9)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median_of_sorted(&[1, 2, 9]), 2);
+        assert_eq!(median_of_sorted(&[1, 3, 5, 100]), 4);
+        assert_eq!(median_of_sorted(&[u64::MAX, u64::MAX]), u64::MAX);
+        assert_eq!(median_of_sorted(&[7]), 7);
+    }
+
+    #[test]
+    fn setup_and_count_follow_the_budget() {
+        let mut setups = 0usize;
+        let mut runs = 0usize;
+        let budget = Budget {
+            warm_up: Duration::ZERO,
+            measure: Duration::ZERO,
+            min_samples: 4,
+            max_samples: 10,
+        };
+        let sample = measure(
+            budget,
+            || {
+                setups += 1;
+                setups
+            },
+            |input| {
+                runs += 1;
+                input
+            },
+        );
+        // One warm-up run, then exactly `min_samples` kept ones.
+        assert_eq!(sample.samples, 4);
+        assert_eq!(setups, 5);
+        assert_eq!(runs, 5);
+        assert!(sample.min_ns <= sample.median_ns);
+    }
+
+    #[test]
+    fn formats_each_unit() {
+        assert_eq!(format_ns(850), "850 ns");
+        assert_eq!(format_ns(12_340), "12.3 µs");
+        assert_eq!(format_ns(4_560_000), "4.56 ms");
+        assert_eq!(format_ns(1_230_000_000), "1.23 s");
+    }
+}
