@@ -19,12 +19,4 @@ impl Backend {
             Backend::Jit => Box::new(cevm_compiler::JitExecutor::new()),
         }
     }
-
-    /// The name used in reports (`"interp"`, `"jit"`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Backend::Interp => "interp",
-            Backend::Jit => "jit",
-        }
-    }
 }

@@ -3,7 +3,9 @@
 use crate::backend::Backend;
 use anyhow::{bail, Context, Result};
 use cevm_runtime::{Executor, SpecId};
-use cevm_statetest::{discover, run_files, FileReport, KnownFailures, RunOptions, Summary};
+use cevm_statetest::{
+    discover, run_files, run_files_compared, FileReport, KnownFailures, RunOptions, Summary,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -16,9 +18,10 @@ pub struct StatetestArgs {
     /// State-test JSON files or folders (searched recursively).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// The backend to run the code on.
+    /// The backend to run the code on; `both` runs every case on the
+    /// interpreter and the JIT and reports every case where they differ.
     #[arg(long, value_enum, default_value = "interp")]
-    backend: Backend,
+    backend: BackendChoice,
     /// Run only this fork's post entries (cancun, prague, osaka).
     #[arg(long)]
     fork: Option<String>,
@@ -34,6 +37,17 @@ pub struct StatetestArgs {
     json: bool,
 }
 
+/// `--backend`: one backend, or both compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum BackendChoice {
+    /// The reference interpreter.
+    Interp,
+    /// The JIT.
+    Jit,
+    /// Both, compared case by case.
+    Both,
+}
+
 #[derive(serde::Serialize)]
 struct JsonSummary<'a> {
     backend: &'a str,
@@ -42,6 +56,8 @@ struct JsonSummary<'a> {
     failed: usize,
     skipped: usize,
     forks: BTreeMap<String, cevm_statetest::ForkCounts>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mismatches: Option<usize>,
 }
 
 /// Runs the tests; exit code 0 only if nothing failed beyond the known failures.
@@ -78,14 +94,21 @@ pub fn run(args: StatetestArgs) -> Result<ExitCode> {
     } else {
         None
     };
-    let backend = args.backend;
-    let factory = move || -> Box<dyn Executor> { backend.executor() };
     let on_file = |_: &FileReport| {
         if let Some(bar) = &progress {
             bar.inc(1);
         }
     };
-    let reports = run_files(&files, &factory, &options, &on_file);
+    let interp = || -> Box<dyn Executor> { Backend::Interp.executor() };
+    let jit = || -> Box<dyn Executor> { Backend::Jit.executor() };
+    let (reports, backend_name) = match args.backend {
+        BackendChoice::Interp => (run_files(&files, &interp, &options, &on_file), "interp"),
+        BackendChoice::Jit => (run_files(&files, &jit, &options, &on_file), "jit"),
+        BackendChoice::Both => (
+            run_files_compared(&files, &interp, &jit, &options, &on_file),
+            "both",
+        ),
+    };
     if let Some(bar) = &progress {
         bar.finish_and_clear();
     }
@@ -101,7 +124,17 @@ pub fn run(args: StatetestArgs) -> Result<ExitCode> {
             None => println!("{tag} {}\n    {}", failure.file.display(), failure.reason),
         }
     }
+    for (case, what) in &summary.mismatches {
+        println!("MISMATCH {case}\n    interp vs jit: {what}");
+    }
     print!("{}", summary.table());
+    let compared = args.backend == BackendChoice::Both;
+    if compared {
+        println!(
+            "{} case(s) where interp and jit differ",
+            summary.mismatches.len()
+        );
+    }
     let unexpected = summary.unexpected_failures().count();
     let known_count = summary.failures.len() - unexpected;
     if known_count > 0 {
@@ -109,16 +142,17 @@ pub fn run(args: StatetestArgs) -> Result<ExitCode> {
     }
     if args.json {
         let json = JsonSummary {
-            backend: backend.name(),
+            backend: backend_name,
             total: summary.total(),
             passed: summary.passed(),
             failed: summary.failed(),
             skipped: summary.skipped(),
             forks: summary.forks.clone(),
+            mismatches: compared.then_some(summary.mismatches.len()),
         };
         println!("{}", serde_json::to_string(&json)?);
     }
-    Ok(if unexpected == 0 {
+    Ok(if unexpected == 0 && summary.mismatches.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -6,7 +6,7 @@ use crate::roots::{logs_hash, state_root, RootAccount};
 use alloy_primitives::{Address, B256};
 use cevm_runtime::state::{Account, State};
 use cevm_runtime::tx::{transact, BlobSchedule, Transaction};
-use cevm_runtime::{Env, Executor, Precompiles};
+use cevm_runtime::{Env, Executor, Precompiles, Status};
 use std::collections::BTreeMap;
 
 /// What a case produced.
@@ -16,8 +16,16 @@ pub struct CaseOutput {
     pub rejected: Option<String>,
     /// How the transaction's frame ended (`"rejected"` if it did not run).
     pub status: String,
+    /// The status class backends must agree on: `success`, `revert`, `halt`
+    /// or `rejected` (the exact halt reason may differ between per-instruction
+    /// and per-block gas checks).
+    pub status_class: &'static str,
     /// Gas the transaction paid for.
     pub gas_used: u64,
+    /// Gas refunded (after the cap).
+    pub gas_refunded: u64,
+    /// Return or revert data.
+    pub output: alloy_primitives::Bytes,
     /// The state root afterwards.
     pub state_root: B256,
     /// The logs hash.
@@ -54,14 +62,29 @@ pub fn execute_case(
     let mut state = pre_state(case)?;
     let precompiles = Precompiles::for_spec(env.spec);
     let result = transact(&mut state, env, schedule, tx, executor, &precompiles);
-    let (rejected, status, gas_used, logs) = match result {
+    let (rejected, status, status_class, gas_used, gas_refunded, output, logs) = match result {
         Ok(outcome) => (
             None,
             outcome.status.describe(),
+            match outcome.status {
+                Status::Success(_) => "success",
+                Status::Revert => "revert",
+                Status::Halt(_) => "halt",
+            },
             outcome.gas_used,
+            outcome.gas_refunded,
+            outcome.output,
             outcome.logs,
         ),
-        Err(e) => (Some(e.to_string()), "rejected".to_string(), 0, Vec::new()),
+        Err(e) => (
+            Some(e.to_string()),
+            "rejected".to_string(),
+            "rejected",
+            0,
+            0,
+            alloy_primitives::Bytes::new(),
+            Vec::new(),
+        ),
     };
     let accounts: BTreeMap<Address, Account> =
         state.accounts().map(|(a, acc)| (*a, acc.clone())).collect();
@@ -79,7 +102,10 @@ pub fn execute_case(
     Ok(CaseOutput {
         rejected,
         status,
+        status_class,
         gas_used,
+        gas_refunded,
+        output,
         state_root: root,
         logs_hash: logs_hash(&logs),
         log_count: logs.len(),
@@ -88,6 +114,40 @@ pub fn execute_case(
 }
 
 impl CaseOutput {
+    /// What differs between two backends' runs of the same case: status
+    /// class, gas used, refund, output, logs and state root. Empty if they agree.
+    pub fn differences(&self, other: &CaseOutput) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.status_class != other.status_class {
+            out.push(format!("status {} vs {}", self.status, other.status));
+        }
+        if self.gas_used != other.gas_used {
+            out.push(format!("gas used {} vs {}", self.gas_used, other.gas_used));
+        }
+        if self.gas_refunded != other.gas_refunded {
+            out.push(format!(
+                "refund {} vs {}",
+                self.gas_refunded, other.gas_refunded
+            ));
+        }
+        if self.output != other.output {
+            out.push(format!("output {} vs {}", self.output, other.output));
+        }
+        if self.logs_hash != other.logs_hash {
+            out.push(format!(
+                "logs ({} vs {} log(s))",
+                self.log_count, other.log_count
+            ));
+        }
+        if self.state_root != other.state_root {
+            out.push(format!(
+                "state root {} vs {}",
+                self.state_root, other.state_root
+            ));
+        }
+        out
+    }
+
     /// Human-readable differences from the expected post-state (at most a
     /// handful, to keep reports readable).
     pub fn diff_against(&self, expected: &BTreeMap<Address, TestAccount>) -> Vec<String> {

@@ -20,4 +20,7 @@ pub mod workload;
 
 pub use known::{KnownFailures, KnownFailuresError};
 pub use report::{CaseId, CaseResult, CaseStatus, FileReport, ForkCounts, Summary};
-pub use runner::{discover, run_file, run_files, BackendFactory, RunOptions};
+pub use runner::{
+    discover, run_file, run_file_compared, run_files, run_files_compared, BackendFactory,
+    RunOptions,
+};

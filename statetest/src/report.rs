@@ -54,6 +54,9 @@ pub struct CaseResult {
     pub id: CaseId,
     /// How it ended.
     pub status: CaseStatus,
+    /// When run on two backends: what differed between them (`None` if they agreed
+    /// or only one backend ran).
+    pub mismatch: Option<String>,
 }
 
 /// The result of one file: its cases, or why it could not be read.
@@ -100,6 +103,8 @@ pub struct Summary {
     pub file_errors: usize,
     /// Every failure, in file order.
     pub failures: Vec<Failure>,
+    /// Cases on which two backends disagreed (`--backend both`), with what differed.
+    pub mismatches: Vec<(CaseId, String)>,
 }
 
 impl Summary {
@@ -115,6 +120,9 @@ impl Summary {
             });
         }
         for case in &report.cases {
+            if let Some(m) = &case.mismatch {
+                self.mismatches.push((case.id.clone(), m.clone()));
+            }
             let counts = self.forks.entry(case.id.fork.clone()).or_default();
             match &case.status {
                 CaseStatus::Passed => counts.passed += 1,

@@ -73,8 +73,43 @@ pub fn run_files(
         .collect()
 }
 
+/// Like [`run_files`], but every case also runs on `shadow`: a case passes
+/// only if it passes on both, and every difference between the two runs
+/// (status class, gas used, refund, output, logs, state root) is recorded as
+/// the case's mismatch.
+pub fn run_files_compared(
+    files: &[PathBuf],
+    primary: &BackendFactory,
+    shadow: &BackendFactory,
+    options: &RunOptions,
+    on_file: &(dyn Fn(&FileReport) + Sync),
+) -> Vec<FileReport> {
+    files
+        .par_iter()
+        .map_init(
+            || (primary(), shadow()),
+            |(p, s), path| {
+                let report = run_file_compared(path, p.as_ref(), Some(s.as_ref()), options);
+                on_file(&report);
+                report
+            },
+        )
+        .collect()
+}
+
 /// Runs every selected post entry of one file on `executor`.
 pub fn run_file(path: &Path, executor: &dyn Executor, options: &RunOptions) -> FileReport {
+    run_file_compared(path, executor, None, options)
+}
+
+/// Runs every selected post entry of one file on `executor` and, if given,
+/// on `shadow` too, comparing the two (see [`run_files_compared`]).
+pub fn run_file_compared(
+    path: &Path,
+    executor: &dyn Executor,
+    shadow: Option<&dyn Executor>,
+    options: &RunOptions,
+) -> FileReport {
     let mut report = FileReport {
         path: path.to_path_buf(),
         error: None,
@@ -118,25 +153,66 @@ pub fn run_file(path: &Path, executor: &dyn Executor, options: &RunOptions) -> F
                     fork: fork.clone(),
                     indexes: entry.indexes,
                 };
-                let status = if spec.is_supported() {
-                    run_entry(case, spec, entry, executor)
+                let (status, mismatch) = if spec.is_supported() {
+                    run_entry(case, spec, entry, executor, shadow)
                 } else {
-                    CaseStatus::Skipped
+                    (CaseStatus::Skipped, None)
                 };
-                report.cases.push(CaseResult { id, status });
+                report.cases.push(CaseResult {
+                    id,
+                    status,
+                    mismatch,
+                });
             }
         }
     }
     report
 }
 
-/// Runs one post entry and compares, turning a panic in the backend into a failure.
+/// Runs one post entry on `executor` (and `shadow`) and compares with the
+/// fixture and with each other.
 fn run_entry(
     case: &TestCase,
     spec: SpecId,
     entry: &PostEntry,
     executor: &dyn Executor,
-) -> CaseStatus {
+    shadow: Option<&dyn Executor>,
+) -> (CaseStatus, Option<String>) {
+    let primary = execute_entry(case, spec, entry, executor);
+    let status = verdict(entry, &primary);
+    let Some(shadow) = shadow else {
+        return (status, None);
+    };
+    let second = execute_entry(case, spec, entry, shadow);
+    let mismatch = match (&primary, &second) {
+        (Ok(a), Ok(b)) => {
+            let diff = a.differences(b);
+            (!diff.is_empty()).then(|| diff.join("; "))
+        }
+        (Err(a), Err(b)) if a == b => None,
+        (a, b) => Some(format!(
+            "{} vs {}",
+            a.as_ref().map_or_else(|e| e.clone(), |o| o.status.clone()),
+            b.as_ref().map_or_else(|e| e.clone(), |o| o.status.clone())
+        )),
+    };
+    let status = match (status, verdict(entry, &second)) {
+        (CaseStatus::Passed, CaseStatus::Failed(why)) => {
+            CaseStatus::Failed(format!("second backend: {why}"))
+        }
+        (status, _) => status,
+    };
+    (status, mismatch)
+}
+
+/// Runs one post entry, turning a malformed case or a panic in the backend
+/// into an error text.
+fn execute_entry(
+    case: &TestCase,
+    spec: SpecId,
+    entry: &PostEntry,
+    executor: &dyn Executor,
+) -> Result<CaseOutput, String> {
     let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<CaseOutput, CaseError> {
         let ix = entry.indexes;
         let tx = case::transaction(case, ix.data, ix.gas, ix.value)?;
@@ -151,10 +227,18 @@ fn run_entry(
                 .map(String::as_str)
                 .or_else(|| panic.downcast_ref::<&str>().copied())
                 .unwrap_or("non-string panic");
-            CaseStatus::Failed(format!("panicked: {msg}"))
+            Err(format!("panicked: {msg}"))
         }
-        Ok(Err(e)) => CaseStatus::Failed(format!("bad case: {e}")),
-        Ok(Ok(output)) => compare(entry, &output),
+        Ok(Err(e)) => Err(format!("bad case: {e}")),
+        Ok(Ok(output)) => Ok(output),
+    }
+}
+
+/// Pass or fail of one run against the fixture.
+fn verdict(entry: &PostEntry, output: &Result<CaseOutput, String>) -> CaseStatus {
+    match output {
+        Ok(output) => compare(entry, output),
+        Err(why) => CaseStatus::Failed(why.clone()),
     }
 }
 
