@@ -1,13 +1,17 @@
-//! Runs the execution-spec-tests state tests in the shared fixtures on the
-//! reference interpreter. Fails on any failure that is not in
-//! `statetest/known-failures.txt`.
+//! Runs the execution-spec-tests state tests in the shared fixtures on both
+//! backends, the reference interpreter and the JIT, case by case. Fails on
+//! any failure that is not in `statetest/known-failures.txt` and on any case
+//! where the two backends differ (status class, gas used, refund, output,
+//! logs, state root).
 //!
 //! The fixtures are found through `CEVM_SHARED` or at `../shared` beside the
 //! workspace. Without them the test says so and passes, except under
 //! `CI=true`, where their absence is an error.
 
 use cevm_runtime::{Executor, SpecId};
-use cevm_statetest::{discover, run_files, FileReport, KnownFailures, RunOptions, Summary};
+use cevm_statetest::{
+    discover, run_files_compared, FileReport, KnownFailures, RunOptions, Summary,
+};
 use std::path::PathBuf;
 
 fn fixtures() -> Option<PathBuf> {
@@ -18,15 +22,20 @@ fn interpreter() -> Box<dyn Executor> {
     Box::new(cevm_interp::Interpreter::new())
 }
 
+fn jit() -> Box<dyn Executor> {
+    Box::new(cevm_compiler::JitExecutor::new())
+}
+
 #[test]
-fn state_tests_pass_on_the_interpreter() {
+fn state_tests_pass_on_both_backends_without_mismatches() {
     let Some(dir) = fixtures() else {
         return;
     };
     let known = KnownFailures::bundled().expect("known-failures.txt parses");
     let files = discover(&[dir]).expect("fixture tree is readable");
     assert!(!files.is_empty(), "no fixture files found");
-    let reports: Vec<FileReport> = run_files(&files, &interpreter, &RunOptions::default(), &|_| {});
+    let reports: Vec<FileReport> =
+        run_files_compared(&files, &interpreter, &jit, &RunOptions::default(), &|_| {});
     let mut summary = Summary::default();
     for report in &reports {
         summary.add(report, &known);
@@ -36,6 +45,14 @@ fn state_tests_pass_on_the_interpreter() {
         let counts = summary.forks.get(spec.name()).copied().unwrap_or_default();
         assert!(counts.passed > 0, "no {spec} case passed");
     }
+    for (case, what) in summary.mismatches.iter().take(50) {
+        println!("MISMATCH {case}\n    interp vs jit: {what}");
+    }
+    assert!(
+        summary.mismatches.is_empty(),
+        "{} case(s) where the interpreter and the JIT differ",
+        summary.mismatches.len()
+    );
     let unexpected: Vec<_> = summary.unexpected_failures().collect();
     for failure in unexpected.iter().take(50) {
         match &failure.case {
