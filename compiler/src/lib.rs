@@ -1,1 +1,22 @@
-//! cevm compiler.
+//! cevm compiler: EVM bytecode to native code with Cranelift.
+//!
+//! - [`analysis`]: basic blocks with their static gas and stack bounds;
+//! - `lower`: Cranelift IR with 256-bit words as four i64 limbs;
+//! - [`compile`]: [`Compiler`] and [`CompiledContract`] (JIT, one module per contract);
+//! - [`executor`]: [`JitExecutor`], the `cevm_runtime::Executor` running compiled code;
+//! - [`shims`]: the `extern "C"` runtime calls compiled code makes;
+//! - [`emit`]: text forms for inspection (blocks, IR, machine code, CFG).
+
+#![warn(missing_docs)]
+
+pub mod analysis;
+pub mod compile;
+pub mod context;
+pub mod emit;
+pub mod executor;
+mod lower;
+pub mod shims;
+
+pub use analysis::{Analysis, BlockInfo, JumpTarget, Terminator};
+pub use compile::{ArtifactRequest, Artifacts, CompileError, CompiledContract, Compiler};
+pub use executor::{run_compiled, JitExecutor};

@@ -1,0 +1,178 @@
+//! The context compiled code runs with, and the exit codes it returns.
+//!
+//! Native code gets a pointer to a [`JitContext`] and reads or writes its
+//! leading plain fields (gas, memory pointer and length, stack length) at the
+//! offsets given here; everything else is only touched by the runtime shims.
+
+use cevm_runtime::{Bytes, Frame, HaltReason, Host, Status, SuccessReason, U256};
+
+/// Exit and return codes shared by native code and the shims.
+///
+/// A shim returns [`exit::CONTINUE`] when execution goes on, otherwise the
+/// code the compiled function then returns.
+pub mod exit {
+    /// Keep running (shims only).
+    pub const CONTINUE: u32 = 0;
+    /// STOP or the end of the code.
+    pub const STOP: u32 = 1;
+    /// RETURN.
+    pub const RETURN: u32 = 2;
+    /// REVERT.
+    pub const REVERT: u32 = 3;
+    /// SELFDESTRUCT.
+    pub const SELFDESTRUCT: u32 = 4;
+    /// First halt code: `HALT_BASE + index` of the [`super::HALT_REASONS`] entry.
+    pub const HALT_BASE: u32 = 16;
+}
+
+/// Every halt reason, in the order that defines its exit code.
+pub const HALT_REASONS: [HaltReason; 16] = [
+    HaltReason::OutOfGas,
+    HaltReason::StackUnderflow,
+    HaltReason::StackOverflow,
+    HaltReason::InvalidJump,
+    HaltReason::InvalidOpcode,
+    HaltReason::UndefinedOpcode,
+    HaltReason::StateChangeDuringStaticCall,
+    HaltReason::ReturnDataOutOfBounds,
+    HaltReason::CodeSizeLimit,
+    HaltReason::InvalidCodePrefix,
+    HaltReason::InitcodeSizeLimit,
+    HaltReason::CreateCollision,
+    HaltReason::CallTooDeep,
+    HaltReason::OutOfFunds,
+    HaltReason::NonceOverflow,
+    HaltReason::PrecompileError,
+];
+
+/// The exit code for `reason`.
+pub fn halt_code(reason: HaltReason) -> u32 {
+    let index = HALT_REASONS.iter().position(|r| *r == reason).unwrap_or(0);
+    exit::HALT_BASE + index as u32
+}
+
+/// The frame status an exit code stands for; `None` for [`exit::CONTINUE`]
+/// or a code no native function produces.
+pub fn status_of(code: u32) -> Option<Status> {
+    Some(match code {
+        exit::STOP => Status::Success(SuccessReason::Stop),
+        exit::RETURN => Status::Success(SuccessReason::Return),
+        exit::REVERT => Status::Revert,
+        exit::SELFDESTRUCT => Status::Success(SuccessReason::SelfDestruct),
+        c if c >= exit::HALT_BASE => {
+            Status::Halt(*HALT_REASONS.get((c - exit::HALT_BASE) as usize)?)
+        }
+        _ => return None,
+    })
+}
+
+/// What a running compiled function and its shims share.
+///
+/// The first six fields are read and written by native code at the offsets
+/// in [`offsets`]; shims copy `gas` into the frame before running an
+/// operation and back afterwards, and refresh the memory pointer and length.
+///
+/// Gas and stack height pass from block to block through this struct rather
+/// than as SSA values: block parameters chained through thousands of blocks
+/// make register allocation quadratic.
+#[repr(C)]
+pub struct JitContext<'f, 'a> {
+    /// Gas left (kept here rather than in the frame so native code can reach it).
+    pub gas: u64,
+    /// Base of the frame memory.
+    pub mem_ptr: *mut u8,
+    /// Length of the frame memory in bytes.
+    pub mem_len: u64,
+    /// Stack height, written by native code at each block exit, before each
+    /// shim that reads the stack, and at the end.
+    pub stack_len: u64,
+    /// Target of a computed jump, on its way to the shared dispatch block.
+    pub jump_target: u64,
+    /// A runtime call's non-zero return code, on its way to the shared exit block.
+    pub exit_code: u32,
+    /// Base of the 1024-word stack area.
+    pub stack: *mut U256,
+    /// The frame (message, code, gas, memory, return data).
+    pub frame: &'f mut Frame<'a>,
+    /// The host.
+    pub host: &'f mut dyn Host,
+    /// RETURN/REVERT data.
+    pub output: Bytes,
+}
+
+impl<'f, 'a> JitContext<'f, 'a> {
+    /// A context over `frame` and `host` with the stack at `stack`.
+    pub fn new(frame: &'f mut Frame<'a>, host: &'f mut dyn Host, stack: *mut U256) -> Self {
+        let mut ctx = JitContext {
+            gas: frame.gas.remaining,
+            mem_ptr: std::ptr::null_mut(),
+            mem_len: 0,
+            stack_len: 0,
+            jump_target: 0,
+            exit_code: exit::CONTINUE,
+            stack,
+            frame,
+            host,
+            output: Bytes::new(),
+        };
+        ctx.refresh_memory();
+        ctx
+    }
+
+    /// Re-reads the memory base and length after the memory may have grown.
+    #[inline]
+    pub fn refresh_memory(&mut self) {
+        let mem = self.frame.memory.as_mut_slice();
+        self.mem_len = mem.len() as u64;
+        self.mem_ptr = mem.as_mut_ptr();
+    }
+
+    /// Copies native code's gas counter into the frame.
+    #[inline]
+    pub fn gas_to_frame(&mut self) {
+        self.frame.gas.remaining = self.gas;
+    }
+
+    /// Copies the frame's gas counter back for native code.
+    #[inline]
+    pub fn gas_from_frame(&mut self) {
+        self.gas = self.frame.gas.remaining;
+    }
+}
+
+/// Byte offsets of the fields native code accesses.
+pub mod offsets {
+    use super::JitContext;
+    use std::mem::offset_of;
+
+    /// [`JitContext::gas`].
+    pub const GAS: i32 = offset_of!(JitContext<'static, 'static>, gas) as i32;
+    /// [`JitContext::mem_ptr`].
+    pub const MEM_PTR: i32 = offset_of!(JitContext<'static, 'static>, mem_ptr) as i32;
+    /// [`JitContext::mem_len`].
+    pub const MEM_LEN: i32 = offset_of!(JitContext<'static, 'static>, mem_len) as i32;
+    /// [`JitContext::stack_len`].
+    pub const STACK_LEN: i32 = offset_of!(JitContext<'static, 'static>, stack_len) as i32;
+    /// [`JitContext::jump_target`].
+    pub const JUMP_TARGET: i32 = offset_of!(JitContext<'static, 'static>, jump_target) as i32;
+    /// [`JitContext::exit_code`].
+    pub const EXIT_CODE: i32 = offset_of!(JitContext<'static, 'static>, exit_code) as i32;
+}
+
+/// The signature of a compiled contract: `(context, stack base) -> exit code`.
+pub type EntryFn = unsafe extern "C" fn(*mut JitContext<'_, '_>, *mut U256) -> u32;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_round_trip() {
+        for r in HALT_REASONS {
+            assert_eq!(status_of(halt_code(r)), Some(Status::Halt(r)));
+        }
+        assert_eq!(status_of(exit::CONTINUE), None);
+        assert_eq!(status_of(exit::REVERT), Some(Status::Revert));
+        assert_eq!(status_of(exit::HALT_BASE + 99), None);
+    }
+}

@@ -1,0 +1,159 @@
+//! [`JitExecutor`]: the compiled-code backend behind `cevm_runtime::Executor`.
+
+use crate::compile::{CompileError, CompiledContract, Compiler};
+use crate::context::{status_of, JitContext};
+use cevm_runtime::frame::STACK_LIMIT;
+use cevm_runtime::{
+    Bytecode, Executor, Frame, FrameResult, HaltReason, Host, Message, SpecId, Stack, Status, B256,
+};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Runs frames as native code, compiling each code on first use and caching
+/// it by (code hash, fork).
+///
+/// The cache lock is held only for look-ups and insertions, never while code
+/// runs, so nested frames (which re-enter `execute`) and other threads can
+/// use the same executor.
+///
+/// Should code ever fail to compile (a compiler bug: every input is meant to
+/// compile), the frame runs on the fallback executor if one was set with
+/// [`JitExecutor::with_fallback`], and halts otherwise; either way the error
+/// is recorded in [`JitExecutor::failures`].
+#[derive(Default)]
+pub struct JitExecutor {
+    compilers: Mutex<HashMap<SpecId, Arc<Compiler>>>,
+    cache: Mutex<HashMap<(B256, SpecId), Arc<CompiledContract>>>,
+    failures: Mutex<Vec<String>>,
+    fallback: Option<Box<dyn Executor + Send + Sync>>,
+}
+
+impl std::fmt::Debug for JitExecutor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JitExecutor")
+            .field("cached", &self.cached_count())
+            .finish()
+    }
+}
+
+impl JitExecutor {
+    /// An executor with an empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An executor that runs code it fails to compile on `fallback` (for
+    /// instance the reference interpreter).
+    pub fn with_fallback(fallback: Box<dyn Executor + Send + Sync>) -> Self {
+        JitExecutor {
+            fallback: Some(fallback),
+            ..Self::default()
+        }
+    }
+
+    /// Number of compiled contracts in the cache.
+    pub fn cached_count(&self) -> usize {
+        self.cache.lock().map(|c| c.len()).unwrap_or(0)
+    }
+
+    /// Compilation errors met so far (each made its frame halt).
+    pub fn failures(&self) -> Vec<String> {
+        self.failures.lock().map(|f| f.clone()).unwrap_or_default()
+    }
+
+    fn compiler(&self, spec: SpecId) -> Result<Arc<Compiler>, CompileError> {
+        let mut compilers = self.compilers.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = compilers.get(&spec) {
+            return Ok(c.clone());
+        }
+        let c = Arc::new(Compiler::new(spec)?);
+        compilers.insert(spec, c.clone());
+        Ok(c)
+    }
+
+    /// The compiled form of `code` for `spec`, compiling it if needed.
+    pub fn compiled(
+        &self,
+        code: &Bytecode,
+        spec: SpecId,
+    ) -> Result<Arc<CompiledContract>, CompileError> {
+        let key = (code.hash, spec);
+        if let Some(c) = self
+            .cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return Ok(c.clone());
+        }
+        // Compile without holding the lock; a racing thread may compile the
+        // same code too, and the first insertion wins. A panic inside the code
+        // generator (a bug) becomes an error rather than unwinding into the
+        // caller, which may be native code of an enclosing frame.
+        let compiler = self.compiler(spec)?;
+        let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            compiler.compile(&code.bytes)
+        }))
+        .map_err(|_| CompileError::Codegen("the code generator panicked".into()))??;
+        let compiled = Arc::new(compiled);
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(cache.entry(key).or_insert(compiled).clone())
+    }
+}
+
+/// Runs `contract` as the frame for `msg`.
+pub fn run_compiled(
+    contract: &CompiledContract,
+    code: &Bytecode,
+    msg: &Message,
+    host: &mut dyn Host,
+) -> FrameResult {
+    let mut frame = Frame::new(msg, code, contract.spec());
+    let mut stack = Stack::new();
+    let stack_ptr = stack.as_mut_ptr();
+    let (code_rc, gas_left, output, stack_len) = {
+        let mut ctx = JitContext::new(&mut frame, host, stack_ptr);
+        // SAFETY: the context and the stack outlive the call; the function
+        // was compiled with the `EntryFn` signature and never unwinds.
+        let rc = unsafe { (contract.entry())(&mut ctx, stack_ptr) };
+        let output = std::mem::take(&mut ctx.output);
+        (rc, ctx.gas, output, ctx.stack_len)
+    };
+    stack.set_len((stack_len as usize).min(STACK_LIMIT));
+    frame.gas.remaining = gas_left;
+    match status_of(code_rc) {
+        Some(status @ Status::Success(_)) => FrameResult {
+            status,
+            gas_left,
+            refund: frame.gas.refunded,
+            output,
+        },
+        Some(Status::Revert) => FrameResult {
+            status: Status::Revert,
+            gas_left,
+            refund: 0,
+            output,
+        },
+        Some(Status::Halt(reason)) => FrameResult::halt(reason),
+        // No native function returns anything else; treat it as a failed frame.
+        None => FrameResult::halt(HaltReason::OutOfGas),
+    }
+}
+
+impl Executor for JitExecutor {
+    fn execute(&self, code: &Bytecode, msg: &Message, host: &mut dyn Host) -> FrameResult {
+        let spec = host.env().spec;
+        match self.compiled(code, spec) {
+            Ok(contract) => run_compiled(&contract, code, msg, host),
+            Err(e) => {
+                if let Ok(mut f) = self.failures.lock() {
+                    f.push(format!("{}: {e}", code.hash));
+                }
+                match &self.fallback {
+                    Some(fallback) => fallback.execute(code, msg, host),
+                    None => FrameResult::halt(HaltReason::OutOfGas),
+                }
+            }
+        }
+    }
+}

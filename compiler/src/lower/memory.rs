@@ -1,0 +1,131 @@
+//! MLOAD, MSTORE and MSTORE8: an inline fast path when the access lies
+//! inside the current memory, and a cold runtime call that expands memory
+//! (charging its gas) otherwise.
+//!
+//! Memory never shrinks, so once an access at a constant offset has
+//! succeeded in a block, later accesses in the block that end no further
+//! need no check at all ([`Lowering::known_memory`]).
+
+use super::vstack::Slot;
+use super::word::Word;
+use super::Lowering;
+use crate::context::offsets;
+use crate::shims::Shim;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Value};
+
+impl Lowering<'_, '_> {
+    /// Pops the offset operand and makes `[offset, offset + len)` addressable;
+    /// returns the host address of its first byte.
+    fn pop_memory_address(&mut self, len: i64) -> Value {
+        let slot = self.vs.pop();
+        let constant_end = match slot {
+            Slot::Const(c) => u64::try_from(c)
+                .ok()
+                .and_then(|c| c.checked_add(len as u64)),
+            _ => None,
+        };
+        let offset = self.vs.materialize(&mut self.b, slot);
+        if let Some(end) = constant_end {
+            if end <= self.known_memory {
+                return self.memory_base_plus(offset[0]);
+            }
+        }
+        let addr = self.memory_address(offset, len);
+        if let Some(end) = constant_end {
+            self.known_memory = self.known_memory.max(end);
+        }
+        addr
+    }
+
+    /// The host address `offset` bytes into memory (no bounds check).
+    fn memory_base_plus(&mut self, offset: Value) -> Value {
+        let base = self.b.ins().load(
+            types::I64,
+            MemFlagsData::trusted(),
+            self.ctx_ptr,
+            offsets::MEM_PTR,
+        );
+        self.b.ins().iadd(base, offset)
+    }
+
+    /// Makes `[offset, offset + len)` addressable and returns the host address
+    /// of its first byte.
+    fn memory_address(&mut self, offset: Word, len: i64) -> Value {
+        // Offsets of 2^32 and more never fit (memory is capped at 4 GiB).
+        let high = self.b.ins().bor(offset[1], offset[2]);
+        let high = self.b.ins().bor(high, offset[3]);
+        let above = self.b.ins().ushr_imm_u(offset[0], 32);
+        let high = self.b.ins().bor(high, above);
+        let small = self.b.ins().icmp_imm_s(IntCC::Equal, high, 0);
+        let end = self.b.ins().iadd_imm_s(offset[0], len);
+        let mem_len = self.b.ins().load(
+            types::I64,
+            MemFlagsData::trusted(),
+            self.ctx_ptr,
+            offsets::MEM_LEN,
+        );
+        let inside = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedLessThanOrEqual, end, mem_len);
+        let ok = self.b.ins().band(small, inside);
+
+        let fast = self.b.create_block();
+        let slow = self.b.create_block();
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(ok, fast, &[], slow, &[]);
+
+        self.continue_in(slow);
+        self.store_gas();
+        let f = self.shim(Shim::MemExpand);
+        let len_v = self.b.ins().iconst(types::I64, len);
+        let call = self
+            .b
+            .ins()
+            .call(f, &[self.ctx_ptr, offset[0], high, len_v]);
+        let rc = self.b.inst_results(call)[0];
+        self.load_gas();
+        self.check_return_code(rc);
+        self.b.ins().jump(fast, &[]);
+        self.b.switch_to_block(fast);
+        self.b.seal_block(fast);
+        self.memory_base_plus(offset[0])
+    }
+
+    /// MLOAD.
+    pub(super) fn lower_mload(&mut self) {
+        let addr = self.pop_memory_address(32);
+        let flags = MemFlagsData::new().with_notrap();
+        // Memory is big-endian: the most significant limb comes first.
+        let w: Word = std::array::from_fn(|k| {
+            let v = self
+                .b
+                .ins()
+                .load(types::I64, flags, addr, (8 * (3 - k)) as i32);
+            self.b.ins().bswap(v)
+        });
+        self.push_word(w);
+    }
+
+    /// MSTORE.
+    pub(super) fn lower_mstore(&mut self) {
+        let addr = self.pop_memory_address(32);
+        let value = self.pop_word();
+        let flags = MemFlagsData::new().with_notrap();
+        for (k, limb) in value.into_iter().enumerate() {
+            let v = self.b.ins().bswap(limb);
+            self.b.ins().store(flags, v, addr, (8 * (3 - k)) as i32);
+        }
+    }
+
+    /// MSTORE8.
+    pub(super) fn lower_mstore8(&mut self) {
+        let addr = self.pop_memory_address(1);
+        let value = self.pop_word();
+        let byte = self.b.ins().ireduce(types::I8, value[0]);
+        self.b
+            .ins()
+            .store(MemFlagsData::new().with_notrap(), byte, addr, 0);
+    }
+}

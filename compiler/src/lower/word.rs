@@ -1,0 +1,344 @@
+//! 256-bit words as four i64 limbs (least significant first) and the inline
+//! arithmetic, comparison and bitwise operations on them.
+//!
+//! Where a 128-bit operation maps to a short native sequence (add/sub with
+//! carry, comparisons, shifts, leading-zero count), the two halves of a word
+//! are joined into i128 values and split again afterwards.
+
+use cranelift_codegen::ir::{types, InstBuilder, Value};
+use cranelift_frontend::FunctionBuilder;
+
+/// A 256-bit EVM word: four i64 limbs, least significant first (the layout
+/// of `U256` in memory on a little-endian host).
+pub type Word = [Value; 4];
+
+/// The limbs of a constant.
+pub fn const_word(b: &mut FunctionBuilder, limbs: [u64; 4]) -> Word {
+    limbs.map(|l| b.ins().iconst(types::I64, l as i64))
+}
+
+/// A word holding `v` (an i64 value) in the low limb.
+pub fn from_u64(b: &mut FunctionBuilder, v: Value) -> Word {
+    let zero = b.ins().iconst(types::I64, 0);
+    [v, zero, zero, zero]
+}
+
+/// A word holding 1 if `flag` (an i8 condition) is set, else 0.
+pub fn from_flag(b: &mut FunctionBuilder, flag: Value) -> Word {
+    let v = b.ins().uextend(types::I64, flag);
+    from_u64(b, v)
+}
+
+fn halves(b: &mut FunctionBuilder, w: Word) -> (Value, Value) {
+    let lo = b.ins().iconcat(w[0], w[1]);
+    let hi = b.ins().iconcat(w[2], w[3]);
+    (lo, hi)
+}
+
+fn from_halves(b: &mut FunctionBuilder, lo: Value, hi: Value) -> Word {
+    let (l0, l1) = b.ins().isplit(lo);
+    let (l2, l3) = b.ins().isplit(hi);
+    [l0, l1, l2, l3]
+}
+
+/// `x + y mod 2^256`.
+pub fn add(b: &mut FunctionBuilder, x: Word, y: Word) -> Word {
+    let (xl, xh) = halves(b, x);
+    let (yl, yh) = halves(b, y);
+    let (lo, carry) = b.ins().uadd_overflow(xl, yl);
+    let carry = b.ins().uextend(types::I128, carry);
+    let hi = b.ins().iadd(xh, yh);
+    let hi = b.ins().iadd(hi, carry);
+    from_halves(b, lo, hi)
+}
+
+/// `x - y mod 2^256`.
+pub fn sub(b: &mut FunctionBuilder, x: Word, y: Word) -> Word {
+    let (xl, xh) = halves(b, x);
+    let (yl, yh) = halves(b, y);
+    let (lo, borrow) = b.ins().usub_overflow(xl, yl);
+    let borrow = b.ins().uextend(types::I128, borrow);
+    let hi = b.ins().isub(xh, yh);
+    let hi = b.ins().isub(hi, borrow);
+    from_halves(b, lo, hi)
+}
+
+/// Whether any limb is non-zero (an i8 condition).
+pub fn is_nonzero(b: &mut FunctionBuilder, x: Word) -> Value {
+    let a = b.ins().bor(x[0], x[1]);
+    let c = b.ins().bor(x[2], x[3]);
+    let all = b.ins().bor(a, c);
+    b.ins()
+        .icmp_imm_s(cranelift_codegen::ir::condcodes::IntCC::NotEqual, all, 0)
+}
+
+/// Whether the upper three limbs are non-zero, i.e. `x >= 2^64` (an i8 condition).
+pub fn exceeds_u64(b: &mut FunctionBuilder, x: Word) -> Value {
+    let a = b.ins().bor(x[1], x[2]);
+    let all = b.ins().bor(a, x[3]);
+    b.ins()
+        .icmp_imm_s(cranelift_codegen::ir::condcodes::IntCC::NotEqual, all, 0)
+}
+
+/// ISZERO.
+pub fn iszero(b: &mut FunctionBuilder, x: Word) -> Word {
+    let nz = is_nonzero(b, x);
+    let z = b.ins().bxor_imm_u(nz, 1);
+    from_flag(b, z)
+}
+
+/// EQ.
+pub fn eq(b: &mut FunctionBuilder, x: Word, y: Word) -> Word {
+    let d = xor(b, x, y);
+    iszero(b, d)
+}
+
+/// `x < y` unsigned (`signed`: as two's complement) as an i8 condition.
+pub fn less_than(b: &mut FunctionBuilder, x: Word, y: Word, signed: bool) -> Value {
+    use cranelift_codegen::ir::condcodes::IntCC;
+    let (xl, xh) = halves(b, x);
+    let (yl, yh) = halves(b, y);
+    let hi_cc = if signed {
+        IntCC::SignedLessThan
+    } else {
+        IntCC::UnsignedLessThan
+    };
+    let hi_lt = b.ins().icmp(hi_cc, xh, yh);
+    let hi_eq = b.ins().icmp(IntCC::Equal, xh, yh);
+    let lo_lt = b.ins().icmp(IntCC::UnsignedLessThan, xl, yl);
+    let low_decides = b.ins().band(hi_eq, lo_lt);
+    b.ins().bor(hi_lt, low_decides)
+}
+
+/// LT / GT / SLT / SGT: `x < y` as a word (swap the operands for `>`).
+pub fn lt(b: &mut FunctionBuilder, x: Word, y: Word, signed: bool) -> Word {
+    let f = less_than(b, x, y, signed);
+    from_flag(b, f)
+}
+
+/// AND.
+pub fn and(b: &mut FunctionBuilder, x: Word, y: Word) -> Word {
+    std::array::from_fn(|i| b.ins().band(x[i], y[i]))
+}
+
+/// OR.
+pub fn or(b: &mut FunctionBuilder, x: Word, y: Word) -> Word {
+    std::array::from_fn(|i| b.ins().bor(x[i], y[i]))
+}
+
+/// XOR.
+pub fn xor(b: &mut FunctionBuilder, x: Word, y: Word) -> Word {
+    std::array::from_fn(|i| b.ins().bxor(x[i], y[i]))
+}
+
+/// NOT.
+pub fn not(b: &mut FunctionBuilder, x: Word) -> Word {
+    x.map(|l| b.ins().bnot(l))
+}
+
+/// Per-limb `if cond { t } else { f }`.
+pub fn select(b: &mut FunctionBuilder, cond: Value, t: Word, f: Word) -> Word {
+    std::array::from_fn(|i| b.ins().select(cond, t[i], f[i]))
+}
+
+/// The shift amount of SHL/SHR/SAR: the low limb and whether the amount is
+/// 256 or more.
+fn shift_amount(b: &mut FunctionBuilder, s: Word) -> (Value, Value) {
+    use cranelift_codegen::ir::condcodes::IntCC;
+    let high = exceeds_u64(b, s);
+    let big = b
+        .ins()
+        .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, s[0], 256);
+    let over = b.ins().bor(high, big);
+    (s[0], over)
+}
+
+/// Shift helpers take `amount` < 256 (an i64); `over` is handled by callers.
+/// Returns `(amount mod 128, amount >= 128, 127 - amount mod 128)`.
+fn split_amount(b: &mut FunctionBuilder, amount: Value) -> (Value, Value, Value) {
+    use cranelift_codegen::ir::condcodes::IntCC;
+    let sm = b.ins().band_imm_u(amount, 127);
+    let big = b
+        .ins()
+        .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, amount, 128);
+    let rest = b.ins().bxor_imm_u(sm, 127);
+    (sm, big, rest)
+}
+
+/// `x << amount` for `amount` < 256.
+fn shl_in_range(b: &mut FunctionBuilder, x: Word, amount: Value) -> Word {
+    let (lo, hi) = halves(b, x);
+    let (sm, big, rest) = split_amount(b, amount);
+    let lo_shifted = b.ins().ishl(lo, sm);
+    let hi_shifted = b.ins().ishl(hi, sm);
+    // (lo >> 1) >> (127 - sm) is lo >> (128 - sm), and 0 when sm is 0.
+    let carry = b.ins().ushr_imm_u(lo, 1);
+    let carry = b.ins().ushr(carry, rest);
+    let hi_small = b.ins().bor(hi_shifted, carry);
+    let zero = b.ins().iconst(types::I64, 0);
+    let zero = b.ins().uextend(types::I128, zero);
+    let new_hi = b.ins().select(big, lo_shifted, hi_small);
+    let new_lo = b.ins().select(big, zero, lo_shifted);
+    from_halves(b, new_lo, new_hi)
+}
+
+/// `x >> amount` (logical, or arithmetic if `arith`) for `amount` < 256.
+fn shr_in_range(b: &mut FunctionBuilder, x: Word, amount: Value, arith: bool) -> Word {
+    let (lo, hi) = halves(b, x);
+    let (sm, big, rest) = split_amount(b, amount);
+    let lo_shifted = b.ins().ushr(lo, sm);
+    let hi_shifted = if arith {
+        b.ins().sshr(hi, sm)
+    } else {
+        b.ins().ushr(hi, sm)
+    };
+    let carry = b.ins().ishl_imm_u(hi, 1);
+    let carry = b.ins().ishl(carry, rest);
+    let lo_small = b.ins().bor(lo_shifted, carry);
+    let fill = if arith {
+        b.ins().sshr_imm_u(hi, 127)
+    } else {
+        let zero = b.ins().iconst(types::I64, 0);
+        b.ins().uextend(types::I128, zero)
+    };
+    let new_lo = b.ins().select(big, hi_shifted, lo_small);
+    let new_hi = b.ins().select(big, fill, hi_shifted);
+    from_halves(b, new_lo, new_hi)
+}
+
+/// SHL: `value << shift`, 0 when the shift is 256 or more.
+pub fn shl(b: &mut FunctionBuilder, shift: Word, value: Word) -> Word {
+    let (amount, over) = shift_amount(b, shift);
+    let amount = b.ins().band_imm_u(amount, 255);
+    let r = shl_in_range(b, value, amount);
+    let zero = const_word(b, [0; 4]);
+    select(b, over, zero, r)
+}
+
+/// SHR: `value >> shift`, 0 when the shift is 256 or more.
+pub fn shr(b: &mut FunctionBuilder, shift: Word, value: Word) -> Word {
+    let (amount, over) = shift_amount(b, shift);
+    let amount = b.ins().band_imm_u(amount, 255);
+    let r = shr_in_range(b, value, amount, false);
+    let zero = const_word(b, [0; 4]);
+    select(b, over, zero, r)
+}
+
+/// SAR: arithmetic `value >> shift`; all sign bits when the shift is 256 or more.
+pub fn sar(b: &mut FunctionBuilder, shift: Word, value: Word) -> Word {
+    let (amount, over) = shift_amount(b, shift);
+    let amount = b.ins().band_imm_u(amount, 255);
+    let r = shr_in_range(b, value, amount, true);
+    let sign = b.ins().sshr_imm_u(value[3], 63);
+    let fill = [sign; 4];
+    select(b, over, fill, r)
+}
+
+/// BYTE: byte `index` (0 = most significant) of `value`, 0 if `index` >= 32.
+pub fn byte(b: &mut FunctionBuilder, index: Word, value: Word) -> Word {
+    use cranelift_codegen::ir::condcodes::IntCC;
+    let high = exceeds_u64(b, index);
+    let big = b
+        .ins()
+        .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, index[0], 32);
+    let out = b.ins().bor(high, big);
+    // Limb 3 - index/8 holds the byte, at bit (7 - index%8) * 8.
+    let q = b.ins().ushr_imm_u(index[0], 3);
+    let q = b.ins().band_imm_u(q, 3);
+    let is0 = b.ins().icmp_imm_s(IntCC::Equal, q, 0);
+    let is1 = b.ins().icmp_imm_s(IntCC::Equal, q, 1);
+    let is2 = b.ins().icmp_imm_s(IntCC::Equal, q, 2);
+    let limb = b.ins().select(is2, value[1], value[0]);
+    let limb = b.ins().select(is1, value[2], limb);
+    let limb = b.ins().select(is0, value[3], limb);
+    let r = b.ins().band_imm_u(index[0], 7);
+    let r = b.ins().bxor_imm_u(r, 7);
+    let bits = b.ins().ishl_imm_u(r, 3);
+    let v = b.ins().ushr(limb, bits);
+    let v = b.ins().band_imm_u(v, 0xff);
+    let zero = b.ins().iconst(types::I64, 0);
+    let v = b.ins().select(out, zero, v);
+    from_u64(b, v)
+}
+
+/// SIGNEXTEND: extends the sign of byte `size` (0 = least significant) of
+/// `value` to the whole word; `value` unchanged if `size` >= 31.
+pub fn signextend(b: &mut FunctionBuilder, size: Word, value: Word) -> Word {
+    use cranelift_codegen::ir::condcodes::IntCC;
+    let high = exceeds_u64(b, size);
+    let big = b
+        .ins()
+        .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, size[0], 31);
+    let keep = b.ins().bor(high, big);
+    // Shift the sign byte to the top and back arithmetically: by 248 - 8·size.
+    let k = b.ins().band_imm_u(size[0], 31);
+    let k = b.ins().ishl_imm_u(k, 3);
+    let c248 = b.ins().iconst(types::I64, 248);
+    let amount = b.ins().isub(c248, k);
+    let amount = b.ins().band_imm_u(amount, 255);
+    let up = shl_in_range(b, value, amount);
+    let r = shr_in_range(b, up, amount, true);
+    select(b, keep, value, r)
+}
+
+/// The number of leading zero bits, 0..=256, as an i64.
+pub fn leading_zeros(b: &mut FunctionBuilder, x: Word) -> Value {
+    use cranelift_codegen::ir::condcodes::IntCC;
+    let (lo, hi) = halves(b, x);
+    let hz = b.ins().clz(hi);
+    let lz = b.ins().clz(lo);
+    let (hz, _) = b.ins().isplit(hz);
+    let (lz, _) = b.ins().isplit(lz);
+    let lz = b.ins().iadd_imm_s(lz, 128);
+    let hi_zero = b.ins().icmp_imm_s(IntCC::Equal, hz, 128);
+    b.ins().select(hi_zero, lz, hz)
+}
+
+/// CLZ (EIP-7939): leading zero bits as a word (256 for zero).
+pub fn clz(b: &mut FunctionBuilder, x: Word) -> Word {
+    let n = leading_zeros(b, x);
+    from_u64(b, n)
+}
+
+/// MUL: `x · y mod 2^256`, schoolbook on 64-bit limbs with 128-bit column sums.
+pub fn mul(b: &mut FunctionBuilder, x: Word, y: Word) -> Word {
+    let lo = |b: &mut FunctionBuilder, i: usize, j: usize| b.ins().imul(x[i], y[j]);
+    let hi = |b: &mut FunctionBuilder, i: usize, j: usize| b.ins().umulhi(x[i], y[j]);
+    let wide = |b: &mut FunctionBuilder, v: Value| b.ins().uextend(types::I128, v);
+    // Sums i64 terms as i128 and splits into (limb, carry).
+    let column = |b: &mut FunctionBuilder, terms: &[Value]| {
+        let mut acc = wide(b, terms[0]);
+        for &t in &terms[1..] {
+            let t = wide(b, t);
+            acc = b.ins().iadd(acc, t);
+        }
+        b.ins().isplit(acc)
+    };
+    let r0 = lo(b, 0, 0);
+    let t = [hi(b, 0, 0), lo(b, 0, 1), lo(b, 1, 0)];
+    let (r1, c1) = column(b, &t);
+    let t = [
+        c1,
+        hi(b, 0, 1),
+        hi(b, 1, 0),
+        lo(b, 0, 2),
+        lo(b, 1, 1),
+        lo(b, 2, 0),
+    ];
+    let (r2, c2) = column(b, &t);
+    // The top limb only needs its low 64 bits: plain wrapping adds.
+    let t = [
+        hi(b, 0, 2),
+        hi(b, 1, 1),
+        hi(b, 2, 0),
+        lo(b, 0, 3),
+        lo(b, 1, 2),
+        lo(b, 2, 1),
+        lo(b, 3, 0),
+    ];
+    let mut r3 = c2;
+    for v in t {
+        r3 = b.ins().iadd(r3, v);
+    }
+    [r0, r1, r2, r3]
+}

@@ -1,0 +1,194 @@
+//! The generic runtime call for every opcode compiled code does not inline:
+//! operands are read from the frame's stack memory (native code writes its
+//! SSA stack there first), the operation from `cevm_runtime::ops` runs, and
+//! its result is written back in place of the operands.
+
+use super::guard;
+use crate::context::{exit, halt_code, JitContext};
+use cevm_runtime::frame::STACK_LIMIT;
+use cevm_runtime::opcode::{self, op};
+use cevm_runtime::{ops, CallKind, HaltReason, U256};
+
+/// What an operation did besides its stack result.
+enum Outcome {
+    /// Execution goes on; the operation pushed this value (if any).
+    Continue(Option<U256>),
+    /// The frame ends with this exit code (RETURN, REVERT, SELFDESTRUCT).
+    Exit(u32),
+}
+
+/// Runs `opcode` on the stack of height `ctx.stack_len`; returns an exit code.
+///
+/// `gas_ahead` is the static gas native code already charged for the rest of
+/// its block: it is given back while the operation runs, so that what the
+/// operation sees (the CALL family's 63/64 rule, SSTORE's 2300-gas sentry)
+/// is exact, and charged again afterwards.
+///
+/// # Safety
+/// `ctx` must be the running context, whose `stack` points to the frame's
+/// 1024-word stack and whose `stack_len` native code has just written.
+pub unsafe extern "C" fn cevm_op(ctx: *mut JitContext<'_, '_>, opcode: u32, gas_ahead: u64) -> u32 {
+    guard(|| {
+        // SAFETY: native code passes its own context.
+        let ctx = unsafe { &mut *ctx };
+        let Ok(opcode) = u8::try_from(opcode) else {
+            return halt_code(HaltReason::UndefinedOpcode);
+        };
+        let Some(info) = opcode::info_in(opcode, ctx.frame.spec) else {
+            return halt_code(HaltReason::UndefinedOpcode);
+        };
+        let len = ctx.stack_len as usize;
+        let inputs = info.inputs as usize;
+        if len > STACK_LIMIT || len < inputs {
+            return halt_code(HaltReason::StackUnderflow);
+        }
+        if len - inputs + info.outputs as usize > STACK_LIMIT {
+            return halt_code(HaltReason::StackOverflow);
+        }
+        // SAFETY: the stack area holds STACK_LIMIT words and nothing else
+        // refers to it while the shim runs.
+        let stack = unsafe { std::slice::from_raw_parts_mut(ctx.stack, STACK_LIMIT) };
+        let mut args = [U256::ZERO; 7];
+        for (i, arg) in args.iter_mut().enumerate().take(inputs) {
+            *arg = stack[len - 1 - i];
+        }
+        ctx.gas = ctx.gas.saturating_add(gas_ahead);
+        ctx.gas_to_frame();
+        let outcome = run(ctx, opcode, &args);
+        ctx.gas_from_frame();
+        ctx.refresh_memory();
+        if matches!(outcome, Ok(Outcome::Continue(_))) {
+            match ctx.gas.checked_sub(gas_ahead) {
+                Some(left) => ctx.gas = left,
+                None => return halt_code(HaltReason::OutOfGas),
+            }
+        }
+        match outcome {
+            Ok(Outcome::Continue(value)) => {
+                if let Some(v) = value {
+                    stack[len - inputs] = v;
+                }
+                exit::CONTINUE
+            }
+            Ok(Outcome::Exit(code)) => code,
+            Err(reason) => halt_code(reason),
+        }
+    })
+}
+
+/// Dispatches to the operation; `a` holds the operands top first.
+fn run(ctx: &mut JitContext<'_, '_>, opcode: u8, a: &[U256; 7]) -> Result<Outcome, HaltReason> {
+    use Outcome::Continue as C;
+    let frame = &mut *ctx.frame;
+    let host = &mut *ctx.host;
+    let some = |v: U256| Ok(C(Some(v)));
+    let none = |r: Result<(), HaltReason>| r.map(|()| C(None));
+    match opcode {
+        op::KECCAK256 => some(ops::keccak256_op(frame, a[0], a[1])?),
+        op::ADDRESS => some(ops::address(frame)),
+        op::BALANCE => some(ops::balance(frame, host, a[0])?),
+        op::ORIGIN => some(ops::origin(host)),
+        op::CALLER => some(ops::caller(frame)),
+        op::CALLVALUE => some(ops::callvalue(frame)),
+        op::CALLDATALOAD => some(ops::calldataload(frame, a[0])),
+        op::CALLDATASIZE => some(ops::calldatasize(frame)),
+        op::CALLDATACOPY => none(ops::calldatacopy(frame, a[0], a[1], a[2])),
+        op::CODESIZE => some(ops::codesize(frame)),
+        op::CODECOPY => none(ops::codecopy(frame, a[0], a[1], a[2])),
+        op::GASPRICE => some(ops::gasprice(host)),
+        op::EXTCODESIZE => some(ops::extcodesize(frame, host, a[0])?),
+        op::EXTCODECOPY => none(ops::extcodecopy(frame, host, a[0], a[1], a[2], a[3])),
+        op::RETURNDATASIZE => some(ops::returndatasize(frame)),
+        op::RETURNDATACOPY => none(ops::returndatacopy(frame, a[0], a[1], a[2])),
+        op::EXTCODEHASH => some(ops::extcodehash(frame, host, a[0])?),
+        op::BLOCKHASH => some(ops::blockhash(host, a[0])),
+        op::COINBASE => some(ops::coinbase(host)),
+        op::TIMESTAMP => some(ops::timestamp(host)),
+        op::NUMBER => some(ops::number(host)),
+        op::PREVRANDAO => some(ops::prevrandao(host)),
+        op::GASLIMIT => some(ops::gaslimit(host)),
+        op::CHAINID => some(ops::chainid(host)),
+        op::SELFBALANCE => some(ops::selfbalance(frame, host)),
+        op::BASEFEE => some(ops::basefee(host)),
+        op::BLOBHASH => some(ops::blobhash(host, a[0])),
+        op::BLOBBASEFEE => some(ops::blobbasefee(host)),
+        op::MLOAD => some(ops::mload(frame, a[0])?),
+        op::MSTORE => none(ops::mstore(frame, a[0], a[1])),
+        op::MSTORE8 => none(ops::mstore8(frame, a[0], a[1])),
+        op::MSIZE => some(ops::msize(frame)),
+        op::SLOAD => some(ops::sload(frame, host, a[0])?),
+        op::SSTORE => none(ops::sstore(frame, host, a[0], a[1])),
+        op::TLOAD => some(ops::tload(frame, host, a[0])),
+        op::TSTORE => none(ops::tstore(frame, host, a[0], a[1])),
+        op::MCOPY => none(ops::mcopy(frame, a[0], a[1], a[2])),
+        op::LOG0..=op::LOG4 => {
+            let n = (opcode - op::LOG0) as usize;
+            none(ops::log(frame, host, a[0], a[1], &a[2..2 + n]))
+        }
+        op::CREATE => some(ops::create(frame, host, a[0], a[1], a[2])?),
+        op::CREATE2 => some(ops::create2(frame, host, a[0], a[1], a[2], a[3])?),
+        op::CALL => some(ops::call(
+            frame,
+            host,
+            CallKind::Call,
+            a[0],
+            a[1],
+            a[2],
+            a[3],
+            a[4],
+            a[5],
+            a[6],
+        )?),
+        op::CALLCODE => some(ops::call(
+            frame,
+            host,
+            CallKind::CallCode,
+            a[0],
+            a[1],
+            a[2],
+            a[3],
+            a[4],
+            a[5],
+            a[6],
+        )?),
+        op::DELEGATECALL => some(ops::call(
+            frame,
+            host,
+            CallKind::DelegateCall,
+            a[0],
+            a[1],
+            U256::ZERO,
+            a[2],
+            a[3],
+            a[4],
+            a[5],
+        )?),
+        op::STATICCALL => some(ops::call(
+            frame,
+            host,
+            CallKind::StaticCall,
+            a[0],
+            a[1],
+            U256::ZERO,
+            a[2],
+            a[3],
+            a[4],
+            a[5],
+        )?),
+        op::RETURN => {
+            ctx.output = ops::ret(frame, a[0], a[1])?;
+            Ok(Outcome::Exit(exit::RETURN))
+        }
+        op::REVERT => {
+            ctx.output = ops::revert(frame, a[0], a[1])?;
+            Ok(Outcome::Exit(exit::REVERT))
+        }
+        op::SELFDESTRUCT => {
+            ops::selfdestruct(frame, host, a[0])?;
+            Ok(Outcome::Exit(exit::SELFDESTRUCT))
+        }
+        // Everything else is inlined by the compiler; reaching here means an
+        // opcode with no runtime form.
+        _ => Err(HaltReason::UndefinedOpcode),
+    }
+}

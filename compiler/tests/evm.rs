@@ -1,0 +1,191 @@
+//! Compiled code under the real `Evm`: nested calls to depth 1024, creates,
+//! and the benchmark contracts in `/work/shared`, each compared with the
+//! reference interpreter (result, logs and the resulting state).
+
+use cevm_compiler::JitExecutor;
+use cevm_interp::Interpreter;
+use cevm_runtime::asm::assemble;
+use cevm_runtime::evm::{CallOutcome, Evm};
+use cevm_runtime::state::{Account, State};
+use cevm_runtime::{Address, Bytes, Env, Executor, NoPrecompiles, SpecId, U256};
+use std::path::PathBuf;
+
+const CONTRACT: Address = Address::repeat_byte(0xcc);
+const CALLER: Address = Address::repeat_byte(0x11);
+
+fn state_with(code: &[u8]) -> State {
+    let mut state = State::new();
+    state.insert_account(
+        CALLER,
+        Account::with_balance(U256::from(10).pow(U256::from(30))),
+    );
+    state.insert_account(
+        CONTRACT,
+        Account::with_balance(U256::from(1_000_000))
+            .with_nonce(1)
+            .with_code(Bytes::copy_from_slice(code)),
+    );
+    state
+}
+
+fn call(
+    executor: &dyn Executor,
+    mut state: State,
+    spec: SpecId,
+    input: &[u8],
+    gas: u64,
+) -> (CallOutcome, State) {
+    let env = Env::new(spec);
+    let outcome = {
+        let mut evm = Evm::new(&mut state, &env, executor, &NoPrecompiles);
+        evm.transact_call(
+            CALLER,
+            CONTRACT,
+            U256::ZERO,
+            Bytes::copy_from_slice(input),
+            gas,
+        )
+    };
+    (outcome, state)
+}
+
+/// Runs on both backends and asserts the same outcome and final state.
+fn both(state: &State, spec: SpecId, input: &[u8], gas: u64) -> CallOutcome {
+    let jit = JitExecutor::new();
+    let (a, sa) = call(&jit, state.clone(), spec, input, gas);
+    let (b, sb) = call(&Interpreter::new(), state.clone(), spec, input, gas);
+    assert_eq!(a, b, "outcome differs (left: compiled, right: interpreter)");
+    let accounts = |s: &State| {
+        let mut v: Vec<_> = s
+            .accounts()
+            .map(|(a, acc)| (*a, format!("{acc:?}")))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(accounts(&sa), accounts(&sb), "state differs");
+    assert!(jit.failures().is_empty(), "{:?}", jit.failures());
+    a
+}
+
+#[test]
+fn recursion_to_the_depth_limit() {
+    // Calls itself with all gas until the depth limit, counting depth in storage.
+    let code = assemble(
+        "PUSH0 SLOAD PUSH 1 ADD PUSH0 SSTORE
+         PUSH0 PUSH0 PUSH0 PUSH0 PUSH0 ADDRESS GAS CALL
+         PUSH0 MSTORE PUSH 32 PUSH0 RETURN",
+    )
+    .unwrap();
+    let state = state_with(&code);
+    for gas in [100_000, 10_000_000, 1_000_000_000] {
+        let out = both(&state, SpecId::Cancun, &[], gas);
+        assert!(out.result.status.is_success());
+    }
+}
+
+#[test]
+fn creates_and_reverts() {
+    // CREATE a child whose init code returns one byte of code, then REVERT half the time.
+    let code = assemble(
+        "PUSH 0x600160005360016000f3 PUSH0 MSTORE
+         PUSH 10 PUSH 22 PUSH 5 CREATE
+         PUSH 10 PUSH 22 PUSH 0 PUSH 0x77 CREATE2
+         PUSH0 CALLDATALOAD PUSH @rev JUMPI
+         PUSH0 MSTORE PUSH 32 PUSH0 RETURN
+         rev: JUMPDEST PUSH0 PUSH0 REVERT",
+    )
+    .unwrap();
+    let state = state_with(&code);
+    for input in [[0u8; 32], [1u8; 32]] {
+        for spec in SpecId::SUPPORTED {
+            both(&state, spec, &input, 1_000_000);
+        }
+    }
+}
+
+fn shared_dir() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("CEVM_SHARED") {
+        return Some(PathBuf::from(p));
+    }
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared");
+    p.is_dir().then_some(p)
+}
+
+fn hex_bytes(s: &str) -> Vec<u8> {
+    let s = s.trim_start_matches("0x");
+    (0..s.len() / 2)
+        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex"))
+        .collect()
+}
+
+/// Pulls `"key": "0x..."` string values out of JSON text (enough for the
+/// flat benchmark fixtures, without a JSON dependency).
+fn json_strings<'a>(text: &'a str, key: &str) -> Vec<&'a str> {
+    let pattern = format!("\"{key}\"");
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(&pattern) {
+        rest = &rest[i + pattern.len()..];
+        let after = rest.trim_start().trim_start_matches(':').trim_start();
+        if let Some(body) = after.strip_prefix('"') {
+            if let Some(end) = body.find('"') {
+                out.push(&body[..end]);
+            }
+        } else if let Some(body) = after.strip_prefix('[') {
+            let end = body.find(']').unwrap_or(body.len());
+            out.extend(
+                body[..end]
+                    .split(',')
+                    .map(|s| s.trim().trim_matches('"'))
+                    .filter(|s| !s.is_empty()),
+            );
+        }
+    }
+    out
+}
+
+#[test]
+fn benchmark_contracts_agree_with_the_interpreter() {
+    let Some(shared) = shared_dir() else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but the shared folder (../shared or CEVM_SHARED) is missing"
+        );
+        eprintln!("SKIPPED: shared folder not found (set CEVM_SHARED)");
+        return;
+    };
+    let dir = shared.join("benchmarks/contracts");
+    let mut ran = 0;
+    for name in [
+        "factorial",
+        "fibonacci-calldata",
+        "counter",
+        "erc20_transfer",
+        "bswap64",
+        "hash_10k",
+        "snailtracer",
+    ] {
+        let text = std::fs::read_to_string(dir.join(format!("{name}.json")))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        // The contract at 0xcc..cc is the only account with code that matters;
+        // its code is the longest "code" value in `pre`.
+        let code = json_strings(&text, "code")
+            .into_iter()
+            .max_by_key(|c| c.len())
+            .map(hex_bytes)
+            .unwrap_or_default();
+        let input = json_strings(&text, "data")
+            .first()
+            .map(|d| hex_bytes(d))
+            .unwrap_or_default();
+        let state = state_with(&code);
+        let out = both(&state, SpecId::Cancun, &input, 1_000_000_000);
+        eprintln!(
+            "{name}: {:?}, gas left {}",
+            out.result.status, out.result.gas_left
+        );
+        ran += 1;
+    }
+    assert_eq!(ran, 7);
+}

@@ -1,0 +1,231 @@
+//! Whole programs (control flow, memory, host access, gas) on both backends:
+//! results, gas left, refunds, output and host effects must be identical,
+//! also at every gas limit around the amount a program needs.
+
+mod common;
+
+use cevm_runtime::asm::assemble;
+use cevm_runtime::{HaltReason, SpecId, Status, U256};
+use common::*;
+
+/// Runs `source` with plenty of gas, then with gas limits just around what it
+/// used and at a spread of smaller limits; both backends must agree each time.
+fn sweep(backends: &Backends, source: &str, input: &[u8]) -> Run {
+    let code = assemble(source).unwrap_or_else(|e| panic!("{e}: {source}"));
+    sweep_code(backends, &code, input)
+}
+
+fn sweep_code(backends: &Backends, code: &[u8], input: &[u8]) -> Run {
+    let full = backends.run(code, SpecId::Cancun, 10_000_000, input);
+    let used = 10_000_000 - full.0.gas_left;
+    let mut limits: Vec<u64> = (used.saturating_sub(40)..=used + 3).collect();
+    limits.extend((1..20).map(|i| used * i / 20));
+    for gas in limits {
+        backends.run(code, SpecId::Cancun, gas, input);
+    }
+    full
+}
+
+#[test]
+fn loops_with_static_and_dynamic_jumps() {
+    let b = Backends::new();
+    // Sum 1..=10 with a constant back-edge.
+    let run = sweep(
+        &b,
+        "PUSH 0 PUSH 10
+         loop: JUMPDEST DUP1 ISZERO PUSH @end JUMPI
+           DUP1 SWAP2 ADD SWAP1 PUSH 1 SWAP1 SUB PUSH @loop JUMP
+         end: JUMPDEST POP PUSH0 MSTORE PUSH 32 PUSH0 RETURN",
+        &[],
+    );
+    assert_eq!(returned_word(&run), U256::from(55));
+    // The same with the back-edge target computed at run time (dispatch).
+    let run = sweep(
+        &b,
+        "PUSH 0 PUSH 10
+         loop: JUMPDEST DUP1 ISZERO PUSH @end JUMPI
+           DUP1 SWAP2 ADD SWAP1 PUSH 1 SWAP1 SUB PUSH @loop PUSH 0 ADD JUMP
+         end: JUMPDEST POP PUSH0 MSTORE PUSH 32 PUSH0 RETURN",
+        &[],
+    );
+    assert_eq!(returned_word(&run), U256::from(55));
+}
+
+#[test]
+fn invalid_jumps_halt() {
+    let b = Backends::new();
+    for src in [
+        "PUSH 3 JUMP",                     // not a JUMPDEST
+        "PUSH 1 PUSH 7 JUMPI STOP",        // conditional to nowhere
+        "PUSH 2 PUSH 0 ADD JUMP",          // computed, invalid
+        "PUSH2 0x5b5b PUSH 1 JUMP",        // into PUSH data
+        "PUSH32 0x10000000000000000 JUMP", // beyond 64 bits
+        "CALLVALUE JUMP JUMPDEST",         // value 7 is past the end
+    ] {
+        let run = sweep(&b, src, &[]);
+        assert_eq!(run.0.status, Status::Halt(HaltReason::InvalidJump), "{src}");
+    }
+    // A conditional jump not taken to an invalid target is fine.
+    let run = sweep(&b, "PUSH 0 PUSH 100 JUMPI PUSH 1 STOP", &[]);
+    assert!(run.0.status.is_success());
+}
+
+#[test]
+fn stack_bounds_halt() {
+    let b = Backends::new();
+    let run = sweep(&b, "PUSH 1 ADD", &[]);
+    assert_eq!(run.0.status, Status::Halt(HaltReason::StackUnderflow));
+    let run = sweep(&b, "loop: JUMPDEST PUSH 1 PUSH @loop JUMP", &[]);
+    assert_eq!(run.0.status, Status::Halt(HaltReason::StackOverflow));
+    let run = sweep(&b, "PUSH 1 SWAP1", &[]);
+    assert_eq!(run.0.status, Status::Halt(HaltReason::StackUnderflow));
+    let run = sweep(&b, "PUSH 1 DUP2", &[]);
+    assert_eq!(run.0.status, Status::Halt(HaltReason::StackUnderflow));
+    // Exactly 1024 items is fine.
+    let code: Vec<u8> = std::iter::repeat_n(0x5f, 1024).collect();
+    let run = sweep_code(&b, &code, &[]);
+    assert!(run.0.status.is_success());
+    let code: Vec<u8> = std::iter::repeat_n(0x5f, 1025).collect();
+    let run = sweep_code(&b, &code, &[]);
+    assert_eq!(run.0.status, Status::Halt(HaltReason::StackOverflow));
+}
+
+#[test]
+fn gas_opcode_is_exact_mid_block() {
+    let b = Backends::new();
+    let run = sweep(
+        &b,
+        "GAS PUSH 1 PUSH 2 ADD POP GAS PUSH 3 MUL PUSH0 MSTORE GAS PUSH 32 MSTORE PUSH 64 PUSH0 RETURN",
+        &[],
+    );
+    assert_eq!(run.0.output.len(), 64);
+}
+
+#[test]
+fn memory_fast_and_slow_paths() {
+    let b = Backends::new();
+    let run = sweep(
+        &b,
+        "PUSH 0x1122334455 PUSH 3 MSTORE PUSH 0xab PUSH 100 MSTORE8
+         PUSH 0 MLOAD PUSH 64 MLOAD ADD PUSH 5 MLOAD XOR MSIZE ADD
+         PUSH 200 MSTORE MSIZE PUSH0 RETURN",
+        &[],
+    );
+    assert_eq!(run.0.output.len(), 256);
+    for src in [
+        "PUSH 0x100000000 MLOAD",
+        "PUSH 1 PUSH 0xffffffffffffffff MSTORE",
+        "PUSH 1 PUSH32 0x8000000000000000000000000000000000000000000000000000000000000000 MSTORE8",
+        "PUSH 0x4000000 MLOAD",
+        "PUSH 0xffffffe0 MLOAD",
+    ] {
+        let run = sweep(&b, src, &[]);
+        assert_eq!(run.0.status, Status::Halt(HaltReason::OutOfGas), "{src}");
+    }
+    // Expansion whose gas is affordable with a large limit.
+    let run = sweep(
+        &b,
+        "PUSH 1 PUSH 0x20000 MSTORE MSIZE PUSH0 MSTORE PUSH 32 PUSH0 RETURN",
+        &[],
+    );
+    assert_eq!(returned_word(&run), U256::from(0x20020));
+}
+
+#[test]
+fn host_operations_match() {
+    let b = Backends::new();
+    let input: Vec<u8> = (0..70u8).collect();
+    sweep(
+        &b,
+        "PUSH 5 PUSH 1 SSTORE PUSH 1 SLOAD PUSH 9 PUSH 2 TSTORE PUSH 2 TLOAD ADD
+         PUSH 0 PUSH 1 SSTORE
+         CALLDATASIZE PUSH 3 PUSH 10 CALLDATACOPY PUSH 33 CALLDATALOAD
+         PUSH 0x20 PUSH 0 KECCAK256 ADDRESS CALLER CALLVALUE ORIGIN
+         PUSH 0xaa PUSH 0xbb PUSH 8 PUSH 2 LOG2 PUSH 4 PUSH 0 LOG0
+         PUSH 0xcc BALANCE PUSH 0xcc BALANCE SELFBALANCE CHAINID NUMBER TIMESTAMP
+         GASLIMIT BASEFEE COINBASE PREVRANDAO BLOBBASEFEE GASPRICE PC CODESIZE
+         PUSH 1 BLOCKHASH PUSH 0 BLOBHASH RETURNDATASIZE PUSH 0xdd EXTCODESIZE
+         PUSH 0xdd EXTCODEHASH MSIZE
+         ADD ADD ADD ADD ADD ADD ADD ADD ADD ADD ADD ADD ADD ADD ADD ADD ADD ADD ADD ADD
+         ADD ADD ADD ADD ADD ADD ADD
+         PUSH0 MSTORE PUSH 3 PUSH 4 PUSH 5 MCOPY PUSH 64 PUSH0 RETURN",
+        &input,
+    );
+}
+
+#[test]
+fn calls_see_exact_gas() {
+    let b = Backends::new();
+    // The test host returns the gas the callee got as output.
+    for src in [
+        "PUSH 32 PUSH 0 PUSH 0 PUSH 0 PUSH 0 PUSH 0xee GAS CALL PUSH 1 ADD PUSH 1 PUSH 2 ADD
+         POP POP PUSH 32 PUSH 0 RETURN",
+        "PUSH 32 PUSH 0 PUSH 0 PUSH 0 PUSH 1 PUSH 0xee PUSH 100000 CALL
+         PUSH 32 PUSH 0 PUSH 0 PUSH 0 PUSH 0xee PUSH 50000 STATICCALL
+         PUSH 32 PUSH 0 PUSH 0 PUSH 0 PUSH 0xee GAS DELEGATECALL
+         PUSH 32 PUSH 0 PUSH 0 PUSH 0 PUSH 0 PUSH 0xee GAS CALLCODE
+         RETURNDATASIZE PUSH 0 PUSH 0 RETURNDATACOPY
+         ADD ADD ADD PUSH 0 MSTORE PUSH 64 PUSH 0 RETURN",
+        "PUSH 1 PUSH 0 PUSH 0 CREATE PUSH 2 PUSH 0 PUSH 0 PUSH 0 CREATE2 ADD PUSH0 MSTORE PUSH 32 PUSH0 RETURN",
+    ] {
+        sweep(&b, src, &[]);
+    }
+}
+
+#[test]
+fn sstore_sentry_sees_exact_gas() {
+    let b = Backends::new();
+    // With about 2300 gas left at the SSTORE both backends must agree on the sentry.
+    let code = assemble("PUSH 1 PUSH 1 SSTORE PUSH 1 PUSH 2 ADD POP STOP").unwrap();
+    for gas in 2290..2330 {
+        b.run(&code, SpecId::Cancun, gas, &[]);
+    }
+    sweep_code(&b, &code, &[]);
+}
+
+#[test]
+fn terminators() {
+    let b = Backends::new();
+    let run = sweep(&b, "PUSH 0xbeef PUSH0 MSTORE PUSH 2 PUSH 30 REVERT", &[]);
+    assert_eq!(run.0.status, Status::Revert);
+    assert_eq!(&run.0.output[..], &[0xbe, 0xef]);
+    let run = sweep(&b, "PUSH 0xee SELFDESTRUCT", &[]);
+    assert!(run.0.status.is_success());
+    let run = sweep(&b, "PUSH 1 INVALID", &[]);
+    assert_eq!(run.0.status, Status::Halt(HaltReason::InvalidOpcode));
+    let run = b.run(&[0x60, 0x01, 0x0c], SpecId::Cancun, 1000, &[]);
+    assert_eq!(run.0.status, Status::Halt(HaltReason::UndefinedOpcode));
+    // CLZ is undefined before Osaka.
+    let run = b.run(&[0x60, 0x01, 0x1e], SpecId::Prague, 1000, &[]);
+    assert_eq!(run.0.status, Status::Halt(HaltReason::UndefinedOpcode));
+    let run = b.run(&[], SpecId::Cancun, 1000, &[]);
+    assert_eq!(run.0.gas_left, 1000);
+    // Running off the end after JUMPI.
+    let run = sweep(&b, "PUSH 0 PUSH 0 JUMPI", &[]);
+    assert!(run.0.status.is_success());
+}
+
+#[test]
+fn static_context_rejects_state_changes() {
+    let b = Backends::new();
+    for src in [
+        "PUSH 1 PUSH 1 SSTORE",
+        "PUSH 0 PUSH 0 LOG0",
+        "PUSH 1 PUSH 1 TSTORE",
+    ] {
+        let code = assemble(src).unwrap();
+        let bytecode = cevm_runtime::Bytecode::new(code.clone().into());
+        let mut msg = message(100_000, &[]);
+        msg.is_static = true;
+        let mut h1 = TestHost::new(SpecId::Cancun);
+        let mut h2 = TestHost::new(SpecId::Cancun);
+        use cevm_runtime::Executor;
+        let r1 = b.jit.execute(&bytecode, &msg, &mut h1);
+        let r2 = b.interp.execute(&bytecode, &msg, &mut h2);
+        assert_eq!(r1, r2, "{src}");
+        assert_eq!(
+            r1.status,
+            Status::Halt(HaltReason::StateChangeDuringStaticCall)
+        );
+    }
+}
