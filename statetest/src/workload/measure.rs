@@ -17,7 +17,9 @@ pub struct Budget {
     pub warm_up: Duration,
     /// Target time for the kept samples.
     pub measure: Duration,
-    /// Fewest kept samples, even when one run exceeds the budget.
+    /// Fewest kept samples, unless one run takes longer than the whole
+    /// budget (then the warm-up runs are the samples) or the samples take
+    /// three times the budget.
     pub min_samples: usize,
     /// Most kept samples, however fast one run is.
     pub max_samples: usize,
@@ -54,7 +56,8 @@ pub struct Sample {
 }
 
 /// Measures `routine` on inputs made by `setup`: warms up, then times
-/// iterations one by one and returns their median.
+/// iterations one by one and returns their median. A routine slower than
+/// the whole budget is not repeated: its warm-up runs are the samples.
 pub fn measure<I, R>(
     budget: Budget,
     mut setup: impl FnMut() -> I,
@@ -72,22 +75,33 @@ pub fn measure<I, R>(
     // Warm up (caches, branch predictors, lazily compiled code) and
     // estimate the cost of one iteration from the fastest warm-up run.
     let warm_start = Instant::now();
-    let mut fastest = time_one();
+    let mut warm_times = vec![time_one()];
     while warm_start.elapsed() < budget.warm_up {
-        fastest = fastest.min(time_one());
+        warm_times.push(time_one());
     }
+    let fastest = warm_times.iter().copied().min().unwrap_or_default();
 
-    let per_iteration = fastest.as_nanos().max(1);
-    let wanted = budget.measure.as_nanos() / per_iteration;
-    let count = usize::try_from(wanted)
-        .unwrap_or(usize::MAX)
-        .clamp(budget.min_samples.max(1), budget.max_samples.max(1));
-
-    let mut times: Vec<u64> = Vec::with_capacity(count);
-    for _ in 0..count {
-        let t = time_one();
-        times.push(u64::try_from(t.as_nanos()).unwrap_or(u64::MAX));
-    }
+    let as_ns = |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+    let mut times: Vec<u64> = if fastest > budget.measure {
+        // One run takes longer than the whole budget: repeating it would
+        // only cost time, so the warm-up runs are the samples.
+        warm_times.into_iter().map(as_ns).collect()
+    } else {
+        let per_iteration = fastest.as_nanos().max(1);
+        let wanted = budget.measure.as_nanos() / per_iteration;
+        let count = usize::try_from(wanted)
+            .unwrap_or(usize::MAX)
+            .clamp(budget.min_samples.max(1), budget.max_samples.max(1));
+        // Runs vary (a slow first estimate, a busy machine): stop at three
+        // times the budget whatever the count.
+        let limit = budget.measure * 3;
+        let start = Instant::now();
+        let mut times = Vec::with_capacity(count);
+        while times.len() < count && (times.is_empty() || start.elapsed() < limit) {
+            times.push(as_ns(time_one()));
+        }
+        times
+    };
     times.sort_unstable();
     Sample {
         median_ns: median_of_sorted(&times),
@@ -139,9 +153,9 @@ mod tests {
         let mut runs = 0usize;
         let budget = Budget {
             warm_up: Duration::ZERO,
-            measure: Duration::ZERO,
-            min_samples: 4,
-            max_samples: 10,
+            measure: Duration::from_secs(10),
+            min_samples: 2,
+            max_samples: 4,
         };
         let sample = measure(
             budget,
@@ -154,11 +168,34 @@ mod tests {
                 input
             },
         );
-        // One warm-up run, then exactly `min_samples` kept ones.
+        // One warm-up run, then `max_samples` kept ones (each run is far
+        // below the budget).
         assert_eq!(sample.samples, 4);
         assert_eq!(setups, 5);
         assert_eq!(runs, 5);
         assert!(sample.min_ns <= sample.median_ns);
+    }
+
+    #[test]
+    fn a_routine_slower_than_the_budget_runs_once() {
+        let mut runs = 0usize;
+        let budget = Budget {
+            warm_up: Duration::ZERO,
+            measure: Duration::from_nanos(1),
+            min_samples: 5,
+            max_samples: 10,
+        };
+        let sample = measure(
+            budget,
+            || (),
+            |()| {
+                runs += 1;
+                std::thread::sleep(Duration::from_millis(1));
+            },
+        );
+        assert_eq!(runs, 1);
+        assert_eq!(sample.samples, 1);
+        assert!(sample.median_ns >= 1_000_000);
     }
 
     #[test]
