@@ -53,9 +53,37 @@ impl Gas {
 
 /// The EVM operand stack: a fixed 1024-word area, so compiled code can keep a
 /// stable pointer to it.
+///
+/// The 32 KiB areas are recycled through a small per-thread pool: a call
+/// frame would otherwise allocate and zero one on every entry, which
+/// dominated call-heavy workloads. Words above `len` are never read, so a
+/// recycled area needs no clearing.
 pub struct Stack {
-    data: Box<[U256; STACK_LIMIT]>,
+    data: std::mem::ManuallyDrop<Box<StackArea>>,
     len: usize,
+}
+
+type StackArea = [U256; STACK_LIMIT];
+
+/// Stack areas kept per thread for reuse (bounds the pool to 2 MiB).
+const STACK_POOL_LIMIT: usize = 64;
+
+thread_local! {
+    static STACK_POOL: std::cell::RefCell<Vec<Box<StackArea>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        // SAFETY: `data` is taken exactly once, here, and never used again.
+        let area = unsafe { std::mem::ManuallyDrop::take(&mut self.data) };
+        // During thread teardown the pool may be gone; the area is then freed.
+        let _ = STACK_POOL.try_with(|pool| {
+            let mut pool = pool.borrow_mut();
+            if pool.len() < STACK_POOL_LIMIT {
+                pool.push(area);
+            }
+        });
+    }
 }
 
 impl Default for Stack {
@@ -73,8 +101,20 @@ impl std::fmt::Debug for Stack {
 impl Stack {
     /// An empty stack.
     pub fn new() -> Self {
+        let recycled = STACK_POOL
+            .try_with(|pool| pool.borrow_mut().pop())
+            .ok()
+            .flatten();
+        let area = recycled.unwrap_or_else(|| {
+            // Built on the heap directly: a 32 KiB array must not pass
+            // through a (possibly small) native stack segment.
+            vec![U256::ZERO; STACK_LIMIT]
+                .into_boxed_slice()
+                .try_into()
+                .unwrap_or_else(|_| unreachable!("the vector has STACK_LIMIT words"))
+        });
         Stack {
-            data: Box::new([U256::ZERO; STACK_LIMIT]),
+            data: std::mem::ManuallyDrop::new(area),
             len: 0,
         }
     }
