@@ -20,3 +20,13 @@ impl Backend {
         }
     }
 }
+
+/// An executor running code from AOT libraries kept in `dir`: code without
+/// a library there is compiled into one (`<code hash>-<fork>.so`) first, so
+/// a second run over the same code only loads. See
+/// [`cevm_compiler::MissingCode::CompileInto`].
+pub fn aot_dir_executor(dir: &std::path::Path) -> Box<dyn Executor + Send + Sync> {
+    Box::new(cevm_compiler::AotExecutor::new(
+        cevm_compiler::MissingCode::CompileInto(dir.to_path_buf()),
+    ))
+}

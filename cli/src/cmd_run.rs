@@ -54,6 +54,10 @@ pub struct RunArgs {
     /// Backend that runs the code.
     #[arg(long, value_enum, default_value_t = Backend::Interp)]
     backend: Backend,
+    /// Run the code from this AOT library (built by `cevm compile -o`)
+    /// instead of a backend; code created at run time is JIT-compiled.
+    #[arg(long, value_name = "LIB.so", conflicts_with_all = ["backend", "trace"])]
+    aot: Option<PathBuf>,
     /// Write an EIP-3155 trace (JSON lines) to stderr (interpreter only).
     #[arg(long)]
     trace: bool,
@@ -122,14 +126,9 @@ pub fn execute(executor: &dyn Executor, req: &RunRequest) -> CallOutcome {
 /// Executes the code and prints the result.
 pub fn run(args: RunArgs) -> Result<ExitCode> {
     let req = RunRequest::from_args(&args)?;
-    let executor: Box<dyn Executor> = match (args.backend, args.trace) {
-        (Backend::Interp, true) => Box::new(Interpreter::with_tracer(Box::new(
-            Eip3155Writer::new(BufWriter::new(std::io::stderr())),
-        ))),
-        (Backend::Jit, true) => {
-            bail!("--trace needs --backend interp: compiled code has no per-instruction steps")
-        }
-        (backend, false) => backend.executor(),
+    let executor: Box<dyn Executor> = match &args.aot {
+        Some(lib) => aot_executor(lib, &req)?,
+        None => backend_executor(&args)?,
     };
     let outcome = execute(executor.as_ref(), &req);
     let report = Report::new(&req, &outcome);
@@ -143,6 +142,34 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The executor `--backend` (and `--trace`) ask for.
+fn backend_executor(args: &RunArgs) -> Result<Box<dyn Executor>> {
+    Ok(match (args.backend, args.trace) {
+        (Backend::Interp, true) => Box::new(Interpreter::with_tracer(Box::new(
+            Eip3155Writer::new(BufWriter::new(std::io::stderr())),
+        ))),
+        (Backend::Jit, true) => {
+            bail!("--trace needs --backend interp: compiled code has no per-instruction steps")
+        }
+        (backend, false) => backend.executor(),
+    })
+}
+
+/// An executor for the library at `lib`, which must hold `req`'s code for
+/// its fork (a library for another fork or runtime ABI is refused).
+fn aot_executor(lib: &std::path::Path, req: &RunRequest) -> Result<Box<dyn Executor>> {
+    let library = cevm_compiler::AotLibrary::load(lib)
+        .with_context(|| format!("loading {}", lib.display()))?;
+    let hash = cevm_runtime::primitives::keccak256(&req.code);
+    library
+        .require(hash, req.spec)
+        .with_context(|| format!("{} cannot run this code", lib.display()))?;
+    Ok(Box::new(
+        cevm_compiler::AotExecutor::new(cevm_compiler::MissingCode::Jit)
+            .with_library(std::sync::Arc::new(library)),
+    ))
 }
 
 /// The printed result.
@@ -252,6 +279,8 @@ mod tests {
             gas: DEFAULT_GAS,
             value: "0".into(),
             spec: "osaka".into(),
+            backend: Backend::Interp,
+            aot: None,
             trace: false,
             json: true,
         }

@@ -1,6 +1,6 @@
 //! `cevm statetest`: runs execution-spec-tests state tests on a backend.
 
-use crate::backend::Backend;
+use crate::backend::{aot_dir_executor, Backend};
 use anyhow::{bail, Context, Result};
 use cevm_runtime::{Executor, SpecId};
 use cevm_statetest::{
@@ -22,6 +22,10 @@ pub struct StatetestArgs {
     /// interpreter and the JIT and reports every case where they differ.
     #[arg(long, value_enum, default_value = "interp")]
     backend: BackendChoice,
+    /// With `--backend aot`: where compiled libraries are kept (missing
+    /// ones are compiled into it, existing ones only loaded).
+    #[arg(long, value_name = "DIR", required_if_eq("backend", "aot"))]
+    aot_dir: Option<PathBuf>,
     /// Run only this fork's post entries (cancun, prague, osaka).
     #[arg(long)]
     fork: Option<String>,
@@ -44,6 +48,8 @@ enum BackendChoice {
     Interp,
     /// The JIT.
     Jit,
+    /// Ahead-of-time libraries in `--aot-dir` (compiled there when missing).
+    Aot,
     /// Both, compared case by case.
     Both,
 }
@@ -101,9 +107,24 @@ pub fn run(args: StatetestArgs) -> Result<ExitCode> {
     };
     let interp = || -> Box<dyn Executor> { Backend::Interp.executor() };
     let jit = || -> Box<dyn Executor> { Backend::Jit.executor() };
+    let aot_dir = args.aot_dir.clone();
+    let aot = move || -> Box<dyn Executor> {
+        match &aot_dir {
+            Some(dir) => aot_dir_executor(dir),
+            // clap requires --aot-dir with --backend aot.
+            None => Backend::Jit.executor(),
+        }
+    };
+    if args.backend == BackendChoice::Aot {
+        if let Some(dir) = &args.aot_dir {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating --aot-dir {}", dir.display()))?;
+        }
+    }
     let (reports, backend_name) = match args.backend {
         BackendChoice::Interp => (run_files(&files, &interp, &options, &on_file), "interp"),
         BackendChoice::Jit => (run_files(&files, &jit, &options, &on_file), "jit"),
+        BackendChoice::Aot => (run_files(&files, &aot, &options, &on_file), "aot"),
         BackendChoice::Both => (
             run_files_compared(&files, &interp, &jit, &options, &on_file),
             "both",

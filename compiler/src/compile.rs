@@ -7,14 +7,14 @@
 use crate::analysis::Analysis;
 use crate::context::EntryFn;
 use crate::lower::Lowering;
-use crate::shims::{self, ShimKind};
+use crate::shims::Shim;
 use cevm_runtime::SpecId;
 use cranelift_codegen::ir::{types, AbiParam, Signature, UserFuncName};
 use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
-use cranelift_module::{default_libcall_names, Linkage, Module};
+use cranelift_module::{default_libcall_names, FuncId, Linkage, Module};
 use std::sync::Mutex;
 
 /// Why code could not be compiled.
@@ -128,18 +128,42 @@ impl Drop for CompiledContract {
 }
 
 impl Compiler {
+    /// A compiler for `spec` emitting position-independent code (for
+    /// shared libraries).
+    pub(crate) fn new_pic(spec: SpecId) -> Result<Self, CompileError> {
+        Ok(Compiler {
+            spec,
+            isa: host_isa("speed", true)?,
+            isa_fast: host_isa("none", true)?,
+        })
+    }
+
     /// A compiler for `spec` targeting the host machine.
     pub fn new(spec: SpecId) -> Result<Self, CompileError> {
         Ok(Compiler {
             spec,
-            isa: host_isa("speed")?,
-            isa_fast: host_isa("none")?,
+            isa: host_isa("speed", false)?,
+            isa_fast: host_isa("none", false)?,
         })
     }
 
     /// The fork this compiler targets.
     pub fn spec(&self) -> SpecId {
         self.spec
+    }
+
+    /// The target for `analysis`: optimising unless the function is huge.
+    pub(crate) fn isa_for(&self, analysis: &Analysis<'_>) -> &OwnedTargetIsa {
+        if analysis.blocks.len() > OPTIMIZE_MAX_BLOCKS {
+            &self.isa_fast
+        } else {
+            &self.isa
+        }
+    }
+
+    /// The optimising target (for data-only objects).
+    pub(crate) fn isa_for_data(&self) -> &OwnedTargetIsa {
+        &self.isa
     }
 
     /// Compiles `code`.
@@ -155,79 +179,16 @@ impl Compiler {
         request: ArtifactRequest,
     ) -> Result<(CompiledContract, Artifacts), CompileError> {
         let analysis = Analysis::new(code, self.spec);
-        let isa = if analysis.blocks.len() > OPTIMIZE_MAX_BLOCKS {
-            &self.isa_fast
-        } else {
-            &self.isa
-        };
-        let mut builder = JITBuilder::with_isa(isa.clone(), default_libcall_names());
-        let symbols = shims::symbols();
-        for s in &symbols {
-            builder.symbol(s.name, s.address);
-        }
+        let isa = self.isa_for(&analysis);
+        let builder = JITBuilder::with_isa(isa.clone(), default_libcall_names());
         let mut module = JITModule::new(builder);
-        let ptr = module.target_config().pointer_type();
-
-        let mut shim_ids = Vec::with_capacity(symbols.len());
-        for s in &symbols {
-            let mut sig = module.make_signature();
-            match s.kind {
-                ShimKind::Pure => sig.params.push(AbiParam::new(ptr)),
-                ShimKind::CtxArgs => {
-                    sig.params.push(AbiParam::new(ptr));
-                    sig.params.push(AbiParam::new(ptr));
-                    sig.returns.push(AbiParam::new(types::I32));
-                }
-                ShimKind::MemExpand => {
-                    sig.params.push(AbiParam::new(ptr));
-                    for _ in 0..3 {
-                        sig.params.push(AbiParam::new(types::I64));
-                    }
-                    sig.returns.push(AbiParam::new(types::I32));
-                }
-                ShimKind::Op => {
-                    sig.params.push(AbiParam::new(ptr));
-                    sig.params.push(AbiParam::new(types::I32));
-                    sig.params.push(AbiParam::new(types::I64));
-                    sig.returns.push(AbiParam::new(types::I32));
-                }
-            }
-            shim_ids.push(module.declare_function(s.name, Linkage::Import, &sig)?);
-        }
-
-        let mut sig: Signature = module.make_signature();
-        sig.params.push(AbiParam::new(ptr));
-        sig.params.push(AbiParam::new(ptr));
-        sig.returns.push(AbiParam::new(types::I32));
-        let func_id = module.declare_function("evm_contract", Linkage::Export, &sig)?;
-
-        let mut ctx = module.make_context();
-        ctx.func.signature = sig;
-        ctx.func.name = UserFuncName::user(0, func_id.as_u32());
-        let mut fb_ctx = FunctionBuilderContext::new();
-        {
-            let b = FunctionBuilder::new(&mut ctx.func, &mut fb_ctx);
-            let refs = shim_ids
-                .iter()
-                .map(|id| module.declare_func_in_func(*id, b.func))
-                .collect();
-            Lowering::new(b, &analysis, refs).lower_all(module.target_config());
-        }
-        let mut artifacts = Artifacts::default();
-        if request.clif {
-            artifacts.clif = Some(ctx.func.display().to_string());
-        }
-        ctx.set_disasm(request.asm);
-        module
-            .define_function(func_id, &mut ctx)
-            .map_err(|e| CompileError::Codegen(format!("{e:?}")))?;
-        if request.asm {
-            if let Some(compiled) = ctx.compiled_code() {
-                artifacts.asm = compiled.vcode.clone();
-                artifacts.code = Some(compiled.code_buffer().to_vec());
-            }
-        }
-        module.clear_context(&mut ctx);
+        let (func_id, artifacts) = define_contract(
+            &mut module,
+            &analysis,
+            "evm_contract",
+            Linkage::Export,
+            request,
+        )?;
         module.finalize_definitions()?;
         let raw = module.get_finalized_function(func_id);
         // SAFETY: the function was built with exactly `EntryFn`'s signature.
@@ -244,13 +205,61 @@ impl Compiler {
     }
 }
 
-/// A Cranelift target for the host with the given `opt_level`. The IR
-/// verifier runs in debug builds of this crate only.
-fn host_isa(opt_level: &str) -> Result<OwnedTargetIsa, CompileError> {
+/// Declares `name` with the contract signature in `module` and defines it
+/// as the lowering of `analysis`: the one code path of JIT and AOT.
+pub(crate) fn define_contract<M: Module>(
+    module: &mut M,
+    analysis: &Analysis<'_>,
+    name: &str,
+    linkage: Linkage,
+    request: ArtifactRequest,
+) -> Result<(FuncId, Artifacts), CompileError> {
+    let ptr = module.target_config().pointer_type();
+    let call_conv = module.target_config().default_call_conv;
+    let mut sig: Signature = module.make_signature();
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.push(AbiParam::new(ptr));
+    sig.returns.push(AbiParam::new(types::I32));
+    let func_id = module.declare_function(name, linkage, &sig)?;
+
+    let mut ctx = module.make_context();
+    ctx.func.signature = sig;
+    ctx.func.name = UserFuncName::user(0, func_id.as_u32());
+    let mut fb_ctx = FunctionBuilderContext::new();
+    {
+        let mut b = FunctionBuilder::new(&mut ctx.func, &mut fb_ctx);
+        let shim_sigs = Shim::ALL
+            .iter()
+            .map(|s| b.import_signature(s.kind().signature(call_conv, ptr)))
+            .collect();
+        Lowering::new(b, analysis, shim_sigs).lower_all(module.target_config());
+    }
+    let mut artifacts = Artifacts::default();
+    if request.clif {
+        artifacts.clif = Some(ctx.func.display().to_string());
+    }
+    ctx.set_disasm(request.asm);
+    module
+        .define_function(func_id, &mut ctx)
+        .map_err(|e| CompileError::Codegen(format!("{e:?}")))?;
+    if request.asm {
+        if let Some(compiled) = ctx.compiled_code() {
+            artifacts.asm = compiled.vcode.clone();
+            artifacts.code = Some(compiled.code_buffer().to_vec());
+        }
+    }
+    module.clear_context(&mut ctx);
+    Ok((func_id, artifacts))
+}
+
+/// A Cranelift target for the host with the given `opt_level`, emitting
+/// position-independent code if `pic`. The IR verifier runs in debug builds
+/// of this crate only.
+fn host_isa(opt_level: &str, pic: bool) -> Result<OwnedTargetIsa, CompileError> {
     let mut flags = settings::builder();
     flags.set("opt_level", opt_level)?;
     flags.set("use_colocated_libcalls", "false")?;
-    flags.set("is_pic", "false")?;
+    flags.set("is_pic", if pic { "true" } else { "false" })?;
     // Frames of large functions may exceed a page: probe them so they cannot
     // skip a guard page.
     flags.set("enable_probestack", "true")?;

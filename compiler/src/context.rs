@@ -4,6 +4,7 @@
 //! leading plain fields (gas, memory pointer and length, stack length) at the
 //! offsets given here; everything else is only touched by the runtime shims.
 
+use crate::shims::{ShimTable, SHIM_TABLE};
 use cevm_runtime::{Bytes, Frame, HaltReason, Host, Status, SuccessReason, U256};
 
 /// Exit and return codes shared by native code and the shims.
@@ -68,7 +69,7 @@ pub fn status_of(code: u32) -> Option<Status> {
 
 /// What a running compiled function and its shims share.
 ///
-/// The first six fields are read and written by native code at the offsets
+/// The first seven fields are read and written by native code at the offsets
 /// in [`offsets`]; shims copy `gas` into the frame before running an
 /// operation and back afterwards, and refresh the memory pointer and length.
 ///
@@ -90,6 +91,9 @@ pub struct JitContext<'f, 'a> {
     pub jump_target: u64,
     /// A runtime call's non-zero return code, on its way to the shared exit block.
     pub exit_code: u32,
+    /// The runtime functions native code calls (always [`SHIM_TABLE`]); read
+    /// by native code, which calls through it instead of linking to symbols.
+    pub shims: *const ShimTable,
     /// Base of the 1024-word stack area.
     pub stack: *mut U256,
     /// The frame (message, code, gas, memory, return data).
@@ -110,6 +114,7 @@ impl<'f, 'a> JitContext<'f, 'a> {
             stack_len: 0,
             jump_target: 0,
             exit_code: exit::CONTINUE,
+            shims: &SHIM_TABLE,
             stack,
             frame,
             host,
@@ -157,6 +162,8 @@ pub mod offsets {
     pub const JUMP_TARGET: i32 = offset_of!(JitContext<'static, 'static>, jump_target) as i32;
     /// [`JitContext::exit_code`].
     pub const EXIT_CODE: i32 = offset_of!(JitContext<'static, 'static>, exit_code) as i32;
+    /// [`JitContext::shims`].
+    pub const SHIMS: i32 = offset_of!(JitContext<'static, 'static>, shims) as i32;
 }
 
 /// The signature of a compiled contract: `(context, stack base) -> exit code`.

@@ -1,7 +1,8 @@
 //! [`JitExecutor`]: the compiled-code backend behind `cevm_runtime::Executor`.
 
+use crate::cache::{BoundedCache, DEFAULT_CACHE_ENTRIES};
 use crate::compile::{CompileError, CompiledContract, Compiler};
-use crate::context::{status_of, JitContext};
+use crate::context::{status_of, EntryFn, JitContext};
 use cevm_runtime::frame::STACK_LIMIT;
 use cevm_runtime::{
     Bytecode, Executor, Frame, FrameResult, HaltReason, Host, Message, SpecId, Stack, Status, B256,
@@ -10,7 +11,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// Runs frames as native code, compiling each code on first use and caching
-/// it by (code hash, fork).
+/// it by (code hash, fork) in a least-recently-used cache of bounded size
+/// ([`DEFAULT_CACHE_ENTRIES`] unless set with [`JitExecutor::with_capacity`]).
 ///
 /// The cache lock is held only for look-ups and insertions, never while code
 /// runs, so nested frames (which re-enter `execute`) and other threads can
@@ -20,10 +22,9 @@ use std::sync::{Arc, Mutex};
 /// compile), the frame runs on the fallback executor if one was set with
 /// [`JitExecutor::with_fallback`], and halts otherwise; either way the error
 /// is recorded in [`JitExecutor::failures`].
-#[derive(Default)]
 pub struct JitExecutor {
     compilers: Mutex<HashMap<SpecId, Arc<Compiler>>>,
-    cache: Mutex<HashMap<(B256, SpecId), Arc<CompiledContract>>>,
+    cache: Mutex<BoundedCache<(B256, SpecId), Arc<CompiledContract>>>,
     failures: Mutex<Vec<String>>,
     fallback: Option<Box<dyn Executor + Send + Sync>>,
 }
@@ -36,10 +37,26 @@ impl std::fmt::Debug for JitExecutor {
     }
 }
 
+impl Default for JitExecutor {
+    fn default() -> Self {
+        Self::with_capacity(DEFAULT_CACHE_ENTRIES)
+    }
+}
+
 impl JitExecutor {
     /// An executor with an empty cache.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An executor whose cache keeps at most `entries` compiled contracts.
+    pub fn with_capacity(entries: usize) -> Self {
+        JitExecutor {
+            compilers: Mutex::default(),
+            cache: Mutex::new(BoundedCache::new(entries)),
+            failures: Mutex::default(),
+            fallback: None,
+        }
     }
 
     /// An executor that runs code it fails to compile on `fallback` (for
@@ -97,7 +114,7 @@ impl JitExecutor {
         .map_err(|_| CompileError::Codegen("the code generator panicked".into()))??;
         let compiled = Arc::new(compiled);
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(cache.entry(key).or_insert(compiled).clone())
+        Ok(cache.insert(key, compiled))
     }
 }
 
@@ -108,14 +125,32 @@ pub fn run_compiled(
     msg: &Message,
     host: &mut dyn Host,
 ) -> FrameResult {
-    let mut frame = Frame::new(msg, code, contract.spec());
+    // SAFETY: the contract (and so its code) outlives the call.
+    unsafe { run_entry(contract.entry(), contract.spec(), code, msg, host) }
+}
+
+/// Runs the native function `entry`, compiled from `code` for `spec`, as
+/// the frame for `msg`.
+///
+/// # Safety
+/// `entry` must be a function produced by this crate's lowering of `code`
+/// for `spec` with the current [`crate::aot::AOT_ABI_VERSION`], and its code
+/// must stay mapped for the duration of the call.
+pub unsafe fn run_entry(
+    entry: EntryFn,
+    spec: SpecId,
+    code: &Bytecode,
+    msg: &Message,
+    host: &mut dyn Host,
+) -> FrameResult {
+    let mut frame = Frame::new(msg, code, spec);
     let mut stack = Stack::new();
     let stack_ptr = stack.as_mut_ptr();
     let (code_rc, gas_left, output, stack_len) = {
         let mut ctx = JitContext::new(&mut frame, host, stack_ptr);
         // SAFETY: the context and the stack outlive the call; the function
         // was compiled with the `EntryFn` signature and never unwinds.
-        let rc = unsafe { (contract.entry())(&mut ctx, stack_ptr) };
+        let rc = unsafe { entry(&mut ctx, stack_ptr) };
         let output = std::mem::take(&mut ctx.output);
         (rc, ctx.gas, output, ctx.stack_len)
     };

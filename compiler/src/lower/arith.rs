@@ -101,8 +101,7 @@ impl Lowering<'_, '_> {
     /// A pure runtime call on `arity` operands.
     fn pure_call(&mut self, shim: Shim, arity: usize) {
         let addr = self.spill_operands(arity);
-        let f = self.shim(shim);
-        self.b.ins().call(f, &[addr]);
+        self.call_shim(shim, &[addr]);
         self.push_scratch_result(addr);
     }
 
@@ -110,8 +109,7 @@ impl Lowering<'_, '_> {
     fn lower_exp(&mut self) {
         let addr = self.spill_operands(2);
         self.store_gas();
-        let f = self.shim(Shim::Exp);
-        let call = self.b.ins().call(f, &[self.ctx_ptr, addr]);
+        let call = self.call_shim(Shim::Exp, &[self.ctx_ptr, addr]);
         let rc = self.b.inst_results(call)[0];
         self.load_gas();
         self.check_return_code(rc);

@@ -78,12 +78,8 @@ impl Lowering<'_, '_> {
 
         self.continue_in(slow);
         self.store_gas();
-        let f = self.shim(Shim::MemExpand);
         let len_v = self.b.ins().iconst(types::I64, len);
-        let call = self
-            .b
-            .ins()
-            .call(f, &[self.ctx_ptr, offset[0], high, len_v]);
+        let call = self.call_shim(Shim::MemExpand, &[self.ctx_ptr, offset[0], high, len_v]);
         let rc = self.b.inst_results(call)[0];
         self.load_gas();
         self.check_return_code(rc);

@@ -20,7 +20,7 @@ use cevm_runtime::opcode::{self, op, Instruction};
 use cevm_runtime::{HaltReason, U256};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    types, Block, FuncRef, InstBuilder, MemFlagsData, StackSlot, StackSlotData, StackSlotKind,
+    types, Block, Inst, InstBuilder, MemFlagsData, SigRef, StackSlot, StackSlotData, StackSlotKind,
     Value,
 };
 use cranelift_frontend::{FunctionBuilder, Variable};
@@ -35,7 +35,8 @@ pub(crate) struct Lowering<'a, 'b> {
     /// The function being built.
     pub b: FunctionBuilder<'b>,
     an: &'a Analysis<'a>,
-    shims: Vec<FuncRef>,
+    /// Signatures of the shims, in [`Shim`] order, for indirect calls.
+    shims: Vec<SigRef>,
     ctx_ptr: Value,
     stack_base: Value,
     /// EVM stack height (i64).
@@ -58,9 +59,9 @@ pub(crate) struct Lowering<'a, 'b> {
 
 impl<'a, 'b> Lowering<'a, 'b> {
     /// Prepares the entry and exit blocks of `b`'s function, whose signature
-    /// is `(ctx: i64, stack: i64) -> i32` and whose shim references are
+    /// is `(ctx: i64, stack: i64) -> i32` and whose shim signatures are
     /// `shims` in [`Shim`] order.
-    pub fn new(mut b: FunctionBuilder<'b>, an: &'a Analysis<'a>, shims: Vec<FuncRef>) -> Self {
+    pub fn new(mut b: FunctionBuilder<'b>, an: &'a Analysis<'a>, shims: Vec<SigRef>) -> Self {
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
@@ -106,8 +107,21 @@ impl<'a, 'b> Lowering<'a, 'b> {
         self.b.finalize(config);
     }
 
-    fn shim(&self, shim: Shim) -> FuncRef {
-        self.shims[shim as usize]
+    /// Calls `shim` through the context's shim table (never by symbol, so
+    /// the same code runs JIT-linked or loaded from a shared library).
+    fn call_shim(&mut self, shim: Shim, args: &[Value]) -> Inst {
+        // The table pointer and its entries never change while code runs.
+        let flags = MemFlagsData::trusted().with_readonly().with_can_move();
+        let table = self
+            .b
+            .ins()
+            .load(types::I64, flags, self.ctx_ptr, offsets::SHIMS);
+        let callee = self
+            .b
+            .ins()
+            .load(types::I64, flags, table, shim.table_offset() as i32);
+        let sig = self.shims[shim as usize];
+        self.b.ins().call_indirect(sig, callee, args)
     }
 
     /// Ends the current block by returning `code` (gas and height in the

@@ -23,10 +23,9 @@ impl Lowering<'_, '_> {
             offsets::STACK_LEN,
         );
         self.store_gas();
-        let f = self.shim(Shim::Op);
         let opcode_v = self.b.ins().iconst(types::I32, code as i64);
         let ahead = self.b.ins().iconst(types::I64, gas_ahead as i64);
-        let call = self.b.ins().call(f, &[self.ctx_ptr, opcode_v, ahead]);
+        let call = self.call_shim(Shim::Op, &[self.ctx_ptr, opcode_v, ahead]);
         let rc = self.b.inst_results(call)[0];
         self.load_gas();
         if check {

@@ -11,7 +11,9 @@ pub mod arith;
 pub mod host;
 
 use crate::context::{exit, halt_code, JitContext};
-use cevm_runtime::HaltReason;
+use cevm_runtime::{HaltReason, U256};
+use cranelift_codegen::ir::{types, AbiParam, Signature, Type};
+use cranelift_codegen::isa::CallConv;
 
 /// Runs a shim body, turning a panic into an out-of-gas halt.
 #[inline]
@@ -168,6 +170,136 @@ impl Shim {
     ];
 }
 
+/// A pure arithmetic shim: `fn(args: *mut U256)`.
+pub type PureFn = unsafe extern "C" fn(*mut U256);
+/// A shim reading the context and operands: `fn(ctx, args) -> u32`.
+pub type CtxArgsFn = for<'f, 'a> unsafe extern "C" fn(*mut JitContext<'f, 'a>, *mut U256) -> u32;
+/// The memory expansion shim: `fn(ctx, offset, overflow, len) -> u32`.
+pub type MemExpandFn =
+    for<'f, 'a> unsafe extern "C" fn(*mut JitContext<'f, 'a>, u64, u64, u64) -> u32;
+/// The generic opcode shim: `fn(ctx, opcode, gas_ahead) -> u32`.
+pub type OpFn = for<'f, 'a> unsafe extern "C" fn(*mut JitContext<'f, 'a>, u32, u64) -> u32;
+
+/// The runtime functions compiled code calls, as a table of function
+/// pointers that native code finds through [`JitContext::shims`].
+///
+/// Compiled code never refers to a shim by symbol: it loads the table
+/// pointer from the context and calls through entry `Shim as usize`. That
+/// keeps JIT and AOT code identical and lets a shared library built by one
+/// `cevm` build run in any program linking the same runtime ABI
+/// ([`crate::aot::AOT_ABI_VERSION`]). Fields are in [`Shim`] order.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct ShimTable {
+    /// [`Shim::Div`].
+    pub div: PureFn,
+    /// [`Shim::Sdiv`].
+    pub sdiv: PureFn,
+    /// [`Shim::Mod`].
+    pub modulo: PureFn,
+    /// [`Shim::Smod`].
+    pub smod: PureFn,
+    /// [`Shim::AddMod`].
+    pub addmod: PureFn,
+    /// [`Shim::MulMod`].
+    pub mulmod: PureFn,
+    /// [`Shim::Exp`].
+    pub exp: CtxArgsFn,
+    /// [`Shim::MemExpand`].
+    pub mem_expand: MemExpandFn,
+    /// [`Shim::Op`].
+    pub op: OpFn,
+}
+
+/// The table every context points to.
+pub static SHIM_TABLE: ShimTable = ShimTable {
+    div: arith::cevm_div,
+    sdiv: arith::cevm_sdiv,
+    modulo: arith::cevm_mod,
+    smod: arith::cevm_smod,
+    addmod: arith::cevm_addmod,
+    mulmod: arith::cevm_mulmod,
+    exp: arith::cevm_exp,
+    mem_expand: cevm_mem_expand,
+    op: host::cevm_op,
+};
+
+/// Bytes per entry of [`ShimTable`] (a function pointer).
+pub const SHIM_TABLE_ENTRY_BYTES: usize = std::mem::size_of::<PureFn>();
+
+// The lowering indexes the table as an array of pointers in `Shim` order.
+const _: () = {
+    use std::mem::offset_of;
+    assert!(std::mem::size_of::<ShimTable>() == Shim::ALL.len() * SHIM_TABLE_ENTRY_BYTES);
+    assert!(offset_of!(ShimTable, div) == Shim::Div as usize * SHIM_TABLE_ENTRY_BYTES);
+    assert!(offset_of!(ShimTable, sdiv) == Shim::Sdiv as usize * SHIM_TABLE_ENTRY_BYTES);
+    assert!(offset_of!(ShimTable, modulo) == Shim::Mod as usize * SHIM_TABLE_ENTRY_BYTES);
+    assert!(offset_of!(ShimTable, smod) == Shim::Smod as usize * SHIM_TABLE_ENTRY_BYTES);
+    assert!(offset_of!(ShimTable, addmod) == Shim::AddMod as usize * SHIM_TABLE_ENTRY_BYTES);
+    assert!(offset_of!(ShimTable, mulmod) == Shim::MulMod as usize * SHIM_TABLE_ENTRY_BYTES);
+    assert!(offset_of!(ShimTable, exp) == Shim::Exp as usize * SHIM_TABLE_ENTRY_BYTES);
+    assert!(offset_of!(ShimTable, mem_expand) == Shim::MemExpand as usize * SHIM_TABLE_ENTRY_BYTES);
+    assert!(offset_of!(ShimTable, op) == Shim::Op as usize * SHIM_TABLE_ENTRY_BYTES);
+};
+
+impl Shim {
+    /// How this shim is called.
+    pub const fn kind(self) -> ShimKind {
+        match self {
+            Shim::Div | Shim::Sdiv | Shim::Mod | Shim::Smod | Shim::AddMod | Shim::MulMod => {
+                ShimKind::Pure
+            }
+            Shim::Exp => ShimKind::CtxArgs,
+            Shim::MemExpand => ShimKind::MemExpand,
+            Shim::Op => ShimKind::Op,
+        }
+    }
+
+    /// Byte offset of this shim's entry in [`ShimTable`].
+    pub const fn table_offset(self) -> usize {
+        self as usize * SHIM_TABLE_ENTRY_BYTES
+    }
+}
+
+impl ShimKind {
+    /// The Cranelift signature of a shim of this kind.
+    pub fn signature(self, call_conv: CallConv, ptr: Type) -> Signature {
+        let mut sig = Signature::new(call_conv);
+        match self {
+            ShimKind::Pure => sig.params.push(AbiParam::new(ptr)),
+            ShimKind::CtxArgs => {
+                sig.params.push(AbiParam::new(ptr));
+                sig.params.push(AbiParam::new(ptr));
+                sig.returns.push(AbiParam::new(types::I32));
+            }
+            ShimKind::MemExpand => {
+                sig.params.push(AbiParam::new(ptr));
+                for _ in 0..3 {
+                    sig.params.push(AbiParam::new(types::I64));
+                }
+                sig.returns.push(AbiParam::new(types::I32));
+            }
+            ShimKind::Op => {
+                sig.params.push(AbiParam::new(ptr));
+                sig.params.push(AbiParam::new(types::I32));
+                sig.params.push(AbiParam::new(types::I64));
+                sig.returns.push(AbiParam::new(types::I32));
+            }
+        }
+        sig
+    }
+
+    /// The signature as text, for the ABI fingerprint.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            ShimKind::Pure => "(ptr)",
+            ShimKind::CtxArgs => "(ptr,ptr)->i32",
+            ShimKind::MemExpand => "(ptr,i64,i64,i64)->i32",
+            ShimKind::Op => "(ptr,i32,i64)->i32",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,6 +322,13 @@ mod tests {
         for (i, shim) in Shim::ALL.iter().enumerate() {
             assert_eq!(*shim as usize, i);
             assert_eq!(symbols[i].name, names[i]);
+            assert_eq!(symbols[i].kind, shim.kind());
+        }
+        // The table holds the same functions as the symbol list.
+        let table = &SHIM_TABLE as *const ShimTable as *const *const u8;
+        for (i, s) in symbols.iter().enumerate() {
+            // SAFETY: the table is `Shim::ALL.len()` pointers (checked at compile time).
+            assert_eq!(unsafe { *table.add(i) }, s.address);
         }
     }
 }
