@@ -1,7 +1,8 @@
 //! Basic-block analysis: splits bytecode into the blocks the compiler lowers.
 //!
 //! A block starts at offset 0, at each valid JUMPDEST and after each JUMPI;
-//! it ends at an instruction whose opcode-table flag `ends_block` is set, at
+//! it ends at an instruction whose opcode-table flag `ends_block` is set,
+//! after [`MAX_BLOCK_INSTRUCTIONS`] instructions of straight-line code, at
 //! an instruction undefined in the fork (which halts), before the next
 //! JUMPDEST, or at the end of the code. Code after a terminator that is not a
 //! JUMPDEST can never run and is dropped. Everything here is one linear pass.
@@ -153,6 +154,10 @@ impl OpenBlock {
     }
 }
 
+/// Longest run of instructions lowered as one block; longer straight-line
+/// code is split into fall-through blocks of this size (see [`Analysis::new`]).
+pub const MAX_BLOCK_INSTRUCTIONS: usize = 256;
+
 impl<'a> Analysis<'a> {
     /// Analyses `code` for `spec` in one pass.
     pub fn new(code: &'a [u8], spec: SpecId) -> Self {
@@ -205,6 +210,20 @@ impl<'a> Analysis<'a> {
             };
             block.step(info.inputs, info.outputs, info.static_gas(spec));
             if !info.ends_block {
+                if instructions.len() - block.first >= MAX_BLOCK_INSTRUCTIONS {
+                    // Cut long straight-line code into a chain of
+                    // fall-through blocks: it bounds the live ranges the
+                    // register allocator sees, keeping compile time linear.
+                    if let Some(block) = open.take() {
+                        blocks.push(block.close(
+                            next_pc,
+                            instructions.len(),
+                            Terminator::FallThrough,
+                            JumpTarget::None,
+                        ));
+                    }
+                    reachable_next = true;
+                }
                 continue;
             }
             let terminator = match ins.opcode {

@@ -154,7 +154,7 @@ impl Compiler {
 
     /// The target for `analysis`: optimising unless the function is huge.
     pub(crate) fn isa_for(&self, analysis: &Analysis<'_>) -> &OwnedTargetIsa {
-        if analysis.blocks.len() > OPTIMIZE_MAX_BLOCKS {
+        if analysis.blocks.len() > OPTIMIZE_MAX_BLOCKS || analysis.instructions.len() > 8192 {
             &self.isa_fast
         } else {
             &self.isa
@@ -258,6 +258,12 @@ pub(crate) fn define_contract<M: Module>(
 fn host_isa(opt_level: &str, pic: bool) -> Result<OwnedTargetIsa, CompileError> {
     let mut flags = settings::builder();
     flags.set("opt_level", opt_level)?;
+    // The non-optimising target serves huge functions, where the
+    // backtracking register allocator's cost grows much faster than the
+    // code: the single-pass allocator keeps their compile time linear.
+    if opt_level == "none" {
+        flags.set("regalloc_algorithm", "single_pass")?;
+    }
     flags.set("use_colocated_libcalls", "false")?;
     flags.set("is_pic", if pic { "true" } else { "false" })?;
     // Frames of large functions may exceed a page: probe them so they cannot
