@@ -4,7 +4,10 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 mod backend;
+mod cmd_bench;
+mod cmd_compile;
 mod cmd_disasm;
+mod cmd_fuzz;
 mod cmd_run;
 mod cmd_statetest;
 mod input;
@@ -23,8 +26,14 @@ enum Command {
     Run(cmd_run::RunArgs),
     /// Print one instruction per line: pc, name, immediate.
     Disasm(cmd_disasm::DisasmArgs),
+    /// Show the compiler's view of code: blocks, Cranelift IR, machine code or CFG.
+    Compile(cmd_compile::CompileArgs),
     /// Run execution-spec-tests state tests (files or folders) on a backend.
     Statetest(cmd_statetest::StatetestArgs),
+    /// Compile time and JIT against interpreter run time, per contract (built-in contracts by default).
+    Bench(cmd_bench::BenchArgs),
+    /// Differential fuzzing: generated programs on the JIT and the interpreter, compared.
+    Fuzz(cmd_fuzz::FuzzArgs),
 }
 
 fn main() -> ExitCode {
@@ -39,7 +48,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => cmd_run::run(args),
         Command::Disasm(args) => cmd_disasm::run(args),
+        Command::Compile(args) => cmd_compile::run(args),
         Command::Statetest(args) => cmd_statetest::run(args),
+        Command::Bench(args) => cmd_bench::run(args),
+        Command::Fuzz(args) => cmd_fuzz::run(args),
     };
     match result {
         Ok(code) => code,

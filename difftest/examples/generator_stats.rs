@@ -1,0 +1,66 @@
+//! Prints what generated programs do on the interpreter: status classes,
+//! gas used, instruction counts. `cargo run -p cevm-difftest --example
+//! generator_stats -- [seed] [count]`.
+
+use cevm_difftest::{run_reference, scenario_for, StatusClass};
+use cevm_runtime::SpecId;
+use std::collections::BTreeMap;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let seed: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1);
+    let count: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(200);
+    let mut classes: BTreeMap<String, u64> = BTreeMap::new();
+    let mut gas: Vec<u64> = Vec::new();
+    let mut code_bytes = 0usize;
+    for index in 0..count {
+        let scenario = scenario_for(seed, index);
+        code_bytes += scenario
+            .contracts
+            .iter()
+            .map(|c| c.program.assemble().len())
+            .sum::<usize>();
+        match run_reference(&scenario, SpecId::Osaka) {
+            Ok(o) => {
+                let key = match o.class {
+                    StatusClass::Halt => o.status.clone(),
+                    other => format!("{other:?}"),
+                };
+                if o.status == "out of gas" && std::env::var("OOG_PROBE").is_ok() {
+                    let mut richer = scenario.clone();
+                    richer.gas_limit = 16_000_000;
+                    if let Ok(r) = run_reference(&richer, SpecId::Osaka) {
+                        println!(
+                            "oog at {} -> at 16M: {} gas {}",
+                            scenario.gas_limit, r.status, r.gas_used
+                        );
+                        if r.status == "out of gas"
+                            && scenario.contracts.len() == 1
+                            && scenario.size() < 60
+                        {
+                            println!("{}", scenario.contracts[0].program.listing());
+                        }
+                    }
+                }
+                *classes.entry(key).or_default() += 1;
+                gas.push(o.gas_used);
+            }
+            Err(e) => eprintln!("program {index}: {e}"),
+        }
+    }
+    gas.sort_unstable();
+    println!("statuses: {classes:#?}");
+    if !gas.is_empty() {
+        println!(
+            "gas used: min {} median {} p90 {} max {}",
+            gas[0],
+            gas[gas.len() / 2],
+            gas[gas.len() * 9 / 10],
+            gas[gas.len() - 1]
+        );
+    }
+    println!(
+        "average code size: {} bytes",
+        code_bytes / count.max(1) as usize
+    );
+}

@@ -1,0 +1,166 @@
+//! The comparison: one scenario, one fork, the reference interpreter against
+//! the compiled backend; and the reproducer file for a mismatch.
+
+use crate::compare::{differences, Difference, Field};
+use crate::observe::{accounts_json, observe, Observation};
+use crate::scenario::{PostExpectation, Scenario};
+use cevm_compiler::JitExecutor;
+use cevm_interp::Interpreter;
+use cevm_runtime::{Executor, SpecId};
+use cevm_statetest::case::CaseError;
+use serde_json::{json, Map, Value};
+use std::path::{Path, PathBuf};
+
+/// Why a scenario could not be compared.
+#[derive(Debug, thiserror::Error)]
+pub enum DiffError {
+    /// The generated state test does not parse as one (a generator bug).
+    #[error("generated state test is malformed: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The case could not be built (a generator bug).
+    #[error("generated case is invalid: {0}")]
+    Case(#[from] CaseError),
+    /// A reproducer could not be written.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// A scenario on which the backends disagree under one fork.
+#[derive(Clone, Debug)]
+pub struct Mismatch {
+    /// The fork.
+    pub spec: SpecId,
+    /// The scenario (minimized if the minimizer ran).
+    pub scenario: Scenario,
+    /// What the interpreter observed (the expected result).
+    pub reference: Observation,
+    /// What the compiled code observed.
+    pub compiled: Observation,
+    /// The differences, reference first.
+    pub differences: Vec<Difference>,
+}
+
+impl Mismatch {
+    /// The fields that differ.
+    pub fn fields(&self) -> Vec<Field> {
+        self.differences.iter().map(|d| d.field).collect()
+    }
+}
+
+/// Runs `scenario` under `spec` on the interpreter only.
+pub fn run_reference(scenario: &Scenario, spec: SpecId) -> Result<Observation, DiffError> {
+    let case = scenario.to_test_case(spec)?;
+    Ok(observe(&case, spec, &Interpreter::new())?)
+}
+
+/// Runs `scenario` under `spec` on both backends; `Some` when they disagree.
+/// A fresh JIT executor is used each time so that compiled code from
+/// earlier scenarios neither accumulates nor hides compilation errors.
+pub fn compare_backends(scenario: &Scenario, spec: SpecId) -> Result<Option<Mismatch>, DiffError> {
+    let jit = JitExecutor::new();
+    let mut mismatch = compare_executors(scenario, spec, &Interpreter::new(), &jit)?;
+    let failures = jit.failures();
+    if !failures.is_empty() {
+        let case = scenario.to_test_case(spec)?;
+        let m = match mismatch.take() {
+            Some(m) => m,
+            None => {
+                let reference = observe(&case, spec, &Interpreter::new())?;
+                Mismatch {
+                    spec,
+                    scenario: scenario.clone(),
+                    compiled: reference.clone(),
+                    reference,
+                    differences: Vec::new(),
+                }
+            }
+        };
+        let mut m = m;
+        m.differences
+            .extend(failures.into_iter().map(|detail| Difference {
+                field: Field::Compile,
+                detail,
+            }));
+        mismatch = Some(m);
+    }
+    Ok(mismatch)
+}
+
+/// Runs `scenario` under `spec` on `reference` and on `candidate`; `Some`
+/// when they disagree.
+pub fn compare_executors(
+    scenario: &Scenario,
+    spec: SpecId,
+    reference: &dyn Executor,
+    candidate: &dyn Executor,
+) -> Result<Option<Mismatch>, DiffError> {
+    let case = scenario.to_test_case(spec)?;
+    let expected = observe(&case, spec, reference)?;
+    let actual = observe(&case, spec, candidate)?;
+    let diffs = differences("interpreter", &expected, "jit", &actual);
+    if diffs.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Mismatch {
+        spec,
+        scenario: scenario.clone(),
+        reference: expected,
+        compiled: actual,
+        differences: diffs,
+    }))
+}
+
+/// The state-test file for a mismatch: one test named `name` whose `post`
+/// holds the interpreter's result for the fork, so that the interpreter
+/// passes it and `cevm statetest --backend both` shows the disagreement.
+pub fn reproducer_json(name: &str, mismatch: &Mismatch, origin: &str) -> Value {
+    let post = PostExpectation {
+        spec: mismatch.spec,
+        state_root: mismatch.reference.state_root,
+        logs_hash: mismatch.reference.logs_hash,
+        state: Some(accounts_json(&mismatch.reference.accounts)),
+    };
+    let contracts: Vec<Value> = mismatch
+        .scenario
+        .contracts
+        .iter()
+        .map(|c| Value::String(c.program.listing()))
+        .collect();
+    let info = json!({
+        "comment": format!("cevm fuzz: interpreter and JIT disagree under {}; post is the interpreter's result", mismatch.spec),
+        "origin": origin,
+        "differences": mismatch.differences.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+        "interpreter": {"status": mismatch.reference.status, "gasUsed": mismatch.reference.gas_used},
+        "jit": {"status": mismatch.compiled.status, "gasUsed": mismatch.compiled.gas_used},
+        "programs": contracts,
+    });
+    let mut file = Map::new();
+    file.insert(
+        name.to_string(),
+        mismatch.scenario.to_json(&[post], Some(info)),
+    );
+    Value::Object(file)
+}
+
+/// Writes the reproducer for `mismatch` as `dir/name.json`.
+pub fn write_reproducer(
+    dir: &Path,
+    name: &str,
+    mismatch: &Mismatch,
+    origin: &str,
+) -> Result<PathBuf, DiffError> {
+    let path = dir.join(format!("{name}.json"));
+    let io = |source| DiffError::Io {
+        path: path.clone(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let text = serde_json::to_string_pretty(&reproducer_json(name, mismatch, origin))?;
+    std::fs::write(&path, text).map_err(io)?;
+    Ok(path)
+}
