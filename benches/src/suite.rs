@@ -5,7 +5,8 @@ use crate::native;
 use crate::revm_runner::RevmWorkload;
 use cevm_compiler::{Compiler, JitExecutor};
 use cevm_interp::Interpreter;
-use cevm_statetest::workload::measure::{measure, Budget, Sample};
+use cevm_statetest::panic_message;
+use cevm_statetest::workload::measure::{measure, measure_fallible, Budget, Sample};
 use cevm_statetest::workload::{
     builtin_workloads, load_paths, n_calldata, RunOutcome, Workload, WorkloadError, BENCH_SPEC,
 };
@@ -119,15 +120,6 @@ pub struct Row {
     pub problems: Vec<String>,
 }
 
-/// The message of a caught panic.
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "panic".to_string())
-}
-
 /// Why `got` differs from the interpreter's `want`, if it does.
 pub fn disagreement(backend: &str, got: &RunOutcome, want: &RunOutcome) -> Option<String> {
     if got.status != want.status {
@@ -187,32 +179,11 @@ pub fn measure_entry(
     // Compile time: a fresh compilation each iteration; freeing the code
     // happens outside the timed region. The first (warm-up) compilation is
     // also the check that the code compiles at all.
-    let mut compile_error = None;
-    let compiled = catch_unwind(AssertUnwindSafe(|| {
-        measure(
-            budget,
-            || (),
-            |()| {
-                let result = compiler.compile(&code);
-                if let Err(e) = &result {
-                    compile_error.get_or_insert_with(|| e.to_string());
-                }
-                result
-            },
-        )
-    }));
-    match (compiled, compile_error) {
-        (Ok(sample), None) => row.compile_ns = Some(sample.median_ns),
-        (Ok(_), Some(e)) => {
+    match measure_fallible(budget, || compiler.compile(&code)) {
+        Ok(sample) => row.compile_ns = Some(sample.median_ns),
+        Err(e) => {
             row.jit_failed = true;
             row.problems.push(format!("jit: compile error: {e}"));
-        }
-        (Err(p), _) => {
-            row.jit_failed = true;
-            row.problems.push(format!(
-                "jit: compiler panicked: {}",
-                panic_message(p.as_ref())
-            ));
         }
     }
 

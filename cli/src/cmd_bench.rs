@@ -16,7 +16,8 @@ use anyhow::{Context, Result};
 use cevm_compiler::{Compiler, JitExecutor};
 use cevm_interp::Interpreter;
 use cevm_runtime::Executor;
-use cevm_statetest::workload::measure::{format_ns, measure, Budget};
+use cevm_statetest::panic_message;
+use cevm_statetest::workload::measure::{format_ns, measure, measure_fallible, Budget};
 use cevm_statetest::workload::{
     builtin, builtin_workloads, load_paths, RunOutcome, Workload, BENCH_SPEC,
 };
@@ -52,15 +53,6 @@ struct BenchRow {
     /// Why the JIT has no time, if it has none.
     #[serde(skip_serializing_if = "Option::is_none")]
     jit_error: Option<String>,
-}
-
-/// A caught panic's message.
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "panic".to_string())
 }
 
 /// Times `executor` on `w`; the pre-state copy is made outside the timing.
@@ -102,24 +94,8 @@ fn jit_times(
 ) -> Result<(u64, u64), String> {
     let code = w.code();
     // The first (warm-up) compilation is also the check that it compiles.
-    let mut compile_error = None;
-    let sample = catch_unwind(AssertUnwindSafe(|| {
-        measure(
-            budget,
-            || (),
-            |()| {
-                let result = compiler.compile(&code);
-                if let Err(e) = &result {
-                    compile_error.get_or_insert_with(|| e.to_string());
-                }
-                result
-            },
-        )
-    }))
-    .map_err(|p| format!("compiler panicked: {}", panic_message(p.as_ref())))?;
-    if let Some(e) = compile_error {
-        return Err(format!("compile error: {e}"));
-    }
+    let sample = measure_fallible(budget, || compiler.compile(&code))
+        .map_err(|e| format!("compile error: {e}"))?;
     let compile_ns = sample.median_ns;
     let jit = JitExecutor::new();
     // The first run compiles (and caches) every code the transaction meets;

@@ -9,6 +9,7 @@ use crate::generate::generate_scenario;
 use crate::minimize::minimize;
 use crate::scenario::Scenario;
 use cevm_runtime::SpecId;
+use cevm_statetest::panic_message;
 use rayon::prelude::*;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
@@ -104,14 +105,6 @@ pub fn minimize_with(mismatch: &Mismatch, compare: &Comparison) -> Mismatch {
         Ok(Ok(Some(m))) => m,
         _ => mismatch.clone(),
     }
-}
-
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "non-string panic".into())
 }
 
 fn run_program(config: &CampaignConfig, index: u64) -> ProgramResult {

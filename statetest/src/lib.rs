@@ -21,6 +21,6 @@ pub mod workload;
 pub use known::{KnownFailures, KnownFailuresError};
 pub use report::{CaseId, CaseResult, CaseStatus, FileReport, ForkCounts, Summary};
 pub use runner::{
-    discover, run_file, run_file_compared, run_files, run_files_compared, BackendFactory,
-    RunOptions,
+    discover, panic_message, run_file, run_file_compared, run_files, run_files_compared,
+    BackendFactory, RunOptions,
 };

@@ -221,14 +221,7 @@ fn execute_entry(
         execute_case(case, &env, &schedule, &tx, executor)
     }));
     match outcome {
-        Err(panic) => {
-            let msg = panic
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| panic.downcast_ref::<&str>().copied())
-                .unwrap_or("non-string panic");
-            Err(format!("panicked: {msg}"))
-        }
+        Err(panic) => Err(format!("panicked: {}", panic_message(panic.as_ref()))),
         Ok(Err(e)) => Err(format!("bad case: {e}")),
         Ok(Ok(output)) => Ok(output),
     }
@@ -291,4 +284,13 @@ fn compare(entry: &PostEntry, output: &CaseOutput) -> CaseStatus {
             }
         }
     }
+}
+
+/// The message of a caught panic (its `&str` or `String` payload).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-string panic".to_string())
 }

@@ -55,6 +55,33 @@ pub struct Sample {
     pub samples: usize,
 }
 
+/// Measures a routine that may fail or panic (a compilation, say): the
+/// first error or panic ends the measurement and is returned as text.
+pub fn measure_fallible<R, E: std::fmt::Display>(
+    budget: Budget,
+    mut routine: impl FnMut() -> Result<R, E>,
+) -> Result<Sample, String> {
+    let mut error = None;
+    let sample = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        measure(
+            budget,
+            || (),
+            |()| {
+                let result = routine();
+                if let Err(e) = &result {
+                    error.get_or_insert_with(|| e.to_string());
+                }
+                result
+            },
+        )
+    }))
+    .map_err(|p| format!("panicked: {}", crate::runner::panic_message(p.as_ref())))?;
+    match error {
+        Some(e) => Err(e),
+        None => Ok(sample),
+    }
+}
+
 /// Measures `routine` on inputs made by `setup`: warms up, then times
 /// iterations one by one and returns their median. A routine slower than
 /// the whole budget is not repeated: its warm-up runs are the samples.
