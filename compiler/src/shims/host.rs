@@ -127,22 +127,14 @@ fn run(ctx: &mut JitContext<'_, '_>, opcode: u8, a: &[U256; 7]) -> Result<Outcom
         }
         op::CREATE => some(ops::create(frame, host, a[0], a[1], a[2])?),
         op::CREATE2 => some(ops::create2(frame, host, a[0], a[1], a[2], a[3])?),
-        op::CALL => some(ops::call(
+        op::CALL | op::CALLCODE => some(ops::call(
             frame,
             host,
-            CallKind::Call,
-            a[0],
-            a[1],
-            a[2],
-            a[3],
-            a[4],
-            a[5],
-            a[6],
-        )?),
-        op::CALLCODE => some(ops::call(
-            frame,
-            host,
-            CallKind::CallCode,
+            if opcode == op::CALL {
+                CallKind::Call
+            } else {
+                CallKind::CallCode
+            },
             a[0],
             a[1],
             a[2],

@@ -204,6 +204,21 @@ mod tests {
     }
 
     #[test]
+    fn fallible_measurement_reports_errors_and_panics() {
+        let budget = Budget {
+            warm_up: Duration::ZERO,
+            measure: Duration::from_millis(1),
+            min_samples: 1,
+            max_samples: 3,
+        };
+        assert!(measure_fallible(budget, || Ok::<u8, String>(1)).is_ok());
+        let err = measure_fallible(budget, || Err::<u8, _>("no code")).unwrap_err();
+        assert_eq!(err, "no code");
+        let panic = measure_fallible(budget, || -> Result<u8, String> { panic!("boom") });
+        assert_eq!(panic.unwrap_err(), "panicked: boom");
+    }
+
+    #[test]
     fn a_routine_slower_than_the_budget_runs_once() {
         let mut runs = 0usize;
         let budget = Budget {
