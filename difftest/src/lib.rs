@@ -29,6 +29,7 @@ pub mod minimize;
 pub mod observe;
 pub mod program;
 pub mod scenario;
+pub mod tx_kind;
 
 pub use campaign::{run_campaign, scenario_for, CampaignConfig, CampaignReport, Finding};
 pub use compare::{differences, Difference, Field};
@@ -38,3 +39,4 @@ pub use generate::generate_scenario;
 pub use observe::{observe, AccountState, Observation, StatusClass};
 pub use program::{Item, Program};
 pub use scenario::Scenario;
+pub use tx_kind::{AuthorizationSpec, TxKind};

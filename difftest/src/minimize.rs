@@ -3,12 +3,14 @@
 
 use crate::program::Program;
 use crate::scenario::Scenario;
+use crate::tx_kind::TxKind;
 use alloy_primitives::U256;
 
 /// Shrinks `scenario` while `still_fails` holds, trying at most `budget`
 /// candidates. Steps, repeated while any succeeds: empty the code of each
 /// contract other than the target; ddmin over each contract's items; clear
-/// call data, value and pre-set storage.
+/// call data, value, the transaction kind (to a plain call), the access
+/// list and pre-set storage.
 pub fn minimize(
     scenario: &Scenario,
     still_fails: &mut dyn FnMut(&Scenario) -> bool,
@@ -46,6 +48,16 @@ pub fn minimize(
         let mut candidate = best.clone();
         candidate.value = U256::ZERO;
         attempt(&candidate, &mut best, &mut tries);
+        if best.kind != TxKind::Call {
+            let mut candidate = best.clone();
+            candidate.kind = TxKind::Call;
+            attempt(&candidate, &mut best, &mut tries);
+        }
+        if !best.access_list.is_empty() {
+            let mut candidate = best.clone();
+            candidate.access_list.clear();
+            attempt(&candidate, &mut best, &mut tries);
+        }
         for index in 0..best.contracts.len() {
             if !best.contracts[index].storage.is_empty() {
                 let mut candidate = best.clone();
@@ -102,6 +114,7 @@ mod tests {
     use super::*;
     use crate::program::Item;
     use crate::scenario::ContractSpec;
+    use alloy_primitives::Address;
 
     #[test]
     fn shrinks_to_the_items_that_matter() {
@@ -122,6 +135,8 @@ mod tests {
             gas_limit: 100_000,
             value: U256::from(5),
             calldata: vec![1, 2, 3],
+            kind: TxKind::Create,
+            access_list: vec![(Address::ZERO, Vec::new())],
         };
         // "Fails" while items 13 and 37 are both present in contract 0.
         let mut fails = |s: &Scenario| {
@@ -135,6 +150,8 @@ mod tests {
         );
         assert!(small.contracts[1].program.is_empty());
         assert!(small.calldata.is_empty());
+        assert_eq!(small.kind, TxKind::Call);
+        assert!(small.access_list.is_empty());
         assert_eq!(small.value, U256::ZERO);
         assert!(small.contracts[0].storage.is_empty());
     }

@@ -7,6 +7,7 @@
 //! reproducer runs exactly what the fuzzer ran.
 
 use crate::program::{hex, Program};
+use crate::tx_kind::TxKind;
 use alloy_primitives::{Address, B256, U256};
 use cevm_runtime::SpecId;
 use cevm_statetest::model::TestCase;
@@ -31,8 +32,13 @@ pub const BYSTANDER: Address = Address::new([
 /// Most contracts a scenario has.
 pub const MAX_CONTRACTS: usize = 4;
 
-/// Gas price of the transaction and base fee of the block.
+/// Gas price of a legacy or EIP-2930 transaction, and the max fee per gas
+/// of the others.
 pub const GAS_PRICE: u64 = 10;
+/// Max priority fee per gas of EIP-1559-style transactions (below the gap
+/// between [`GAS_PRICE`] and [`BASE_FEE`], so that the effective price is
+/// `BASE_FEE + PRIORITY_FEE`).
+pub const PRIORITY_FEE: u64 = 2;
 /// Base fee per gas of the block.
 pub const BASE_FEE: u64 = 7;
 /// The block number (BLOCKHASH can see blocks 0..=NUMBER-1).
@@ -58,8 +64,9 @@ pub struct ContractSpec {
     pub storage: Vec<(U256, U256)>,
 }
 
-/// One generated test: contracts at [`contract_address`]`(i)`, and a call from
-/// [`SENDER`] to contract 0.
+/// One generated test: contracts at [`contract_address`]`(i)`, and one
+/// transaction from [`SENDER`] (by default a call of contract 0; see
+/// [`TxKind`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Scenario {
     /// The contracts; the first is the transaction's target.
@@ -68,8 +75,12 @@ pub struct Scenario {
     pub gas_limit: u64,
     /// Value sent with the transaction.
     pub value: U256,
-    /// Call data.
+    /// Call data (unused by a creation, whose data is the init code).
     pub calldata: Vec<u8>,
+    /// The kind of transaction.
+    pub kind: TxKind,
+    /// The EIP-2930 access list (empty: none).
+    pub access_list: Vec<(Address, Vec<B256>)>,
 }
 
 /// The expected result written into a reproducer's `post` section.
@@ -107,6 +118,9 @@ impl Scenario {
             json!({"balance": "0x0de0b6b3a7640000", "nonce": "0x00", "code": "0x", "storage": {}}),
         );
         for (i, c) in self.contracts.iter().enumerate() {
+            if i == 0 && self.kind == TxKind::Create {
+                continue;
+            }
             let storage: Map<String, Value> = c
                 .storage
                 .iter()
@@ -124,6 +138,90 @@ impl Scenario {
             );
         }
         Value::Object(pre)
+    }
+
+    /// The transaction section.
+    fn transaction_json(&self) -> Value {
+        let to = match &self.kind {
+            TxKind::Create => String::new(),
+            TxKind::SetCode { to, .. } => format!("{to:#x}"),
+            TxKind::Call | TxKind::Blob { .. } => format!("{:#x}", contract_address(0)),
+        };
+        let data = match (&self.kind, self.contracts.first()) {
+            (TxKind::Create, Some(init)) => init.program.assemble(),
+            (TxKind::Create, None) => Vec::new(),
+            _ => self.calldata.clone(),
+        };
+        let mut tx = json!({
+            "nonce": "0x00",
+            "gasLimit": [quantity(U256::from(self.gas_limit))],
+            "to": to,
+            "value": [quantity(self.value)],
+            "data": [format!("0x{}", hex(&data))],
+            "sender": format!("{SENDER:#x}"),
+        });
+        let Some(obj) = tx.as_object_mut() else {
+            return tx;
+        };
+        if self.kind.is_dynamic_fee() {
+            obj.insert(
+                "maxFeePerGas".into(),
+                quantity(U256::from(GAS_PRICE)).into(),
+            );
+            obj.insert(
+                "maxPriorityFeePerGas".into(),
+                quantity(U256::from(PRIORITY_FEE)).into(),
+            );
+        } else {
+            obj.insert("gasPrice".into(), quantity(U256::from(GAS_PRICE)).into());
+        }
+        if !self.access_list.is_empty() {
+            let list: Vec<Value> = self
+                .access_list
+                .iter()
+                .map(|(address, keys)| {
+                    json!({
+                        "address": format!("{address:#x}"),
+                        "storageKeys": keys.iter().map(|k| format!("{k:#x}")).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            obj.insert("accessLists".into(), json!([list]));
+        }
+        match &self.kind {
+            TxKind::Blob {
+                hashes,
+                max_fee_per_blob_gas,
+            } => {
+                obj.insert(
+                    "maxFeePerBlobGas".into(),
+                    quantity(U256::from(*max_fee_per_blob_gas)).into(),
+                );
+                obj.insert(
+                    "blobVersionedHashes".into(),
+                    hashes.iter().map(|h| format!("{h:#x}")).collect(),
+                );
+            }
+            TxKind::SetCode { authorizations, .. } => {
+                let list: Vec<Value> = authorizations
+                    .iter()
+                    .map(|spec| {
+                        let a = spec.signed();
+                        json!({
+                            "chainId": quantity(a.chain_id),
+                            "address": format!("{:#x}", a.address),
+                            "nonce": quantity(a.nonce),
+                            "v": quantity(a.y_parity),
+                            "r": quantity(a.r),
+                            "s": quantity(a.s),
+                        })
+                    })
+                    .collect();
+                obj.insert("authorizationList".into(), Value::Array(list));
+            }
+            TxKind::Call | TxKind::Create => {}
+        }
+        tx
     }
 
     /// The test as a state-test case (one JSON object, not yet wrapped in a
@@ -160,15 +258,7 @@ impl Scenario {
                 "currentExcessBlobGas": "0x00"
             },
             "pre": self.pre_json(),
-            "transaction": {
-                "nonce": "0x00",
-                "gasPrice": quantity(U256::from(GAS_PRICE)),
-                "gasLimit": [quantity(U256::from(self.gas_limit))],
-                "to": format!("{:#x}", contract_address(0)),
-                "value": [quantity(self.value)],
-                "data": [format!("0x{}", hex(&self.calldata))],
-                "sender": format!("{SENDER:#x}"),
-            },
+            "transaction": self.transaction_json(),
             "post": post_map,
             "config": {"chainid": "0x01"}
         });
@@ -212,6 +302,8 @@ mod tests {
             gas_limit: 100_000,
             value: U256::from(3),
             calldata: vec![0xab],
+            kind: TxKind::Call,
+            access_list: Vec::new(),
         };
         let case = scenario.to_test_case(SpecId::Prague).unwrap();
         let target = &case.pre[&contract_address(0)];
@@ -220,5 +312,83 @@ mod tests {
         assert_eq!(case.transaction.to, Some(contract_address(0)));
         assert_eq!(case.transaction.gas_limit[0], U256::from(100_000));
         assert!(case.post.contains_key("Prague"));
+    }
+
+    #[test]
+    fn every_transaction_kind_reaches_the_runner_as_its_type() {
+        use crate::tx_kind::{authority_address, AuthorizationSpec};
+        use cevm_runtime::tx::TxType;
+        let base = Scenario {
+            contracts: vec![ContractSpec {
+                program: Program::new(vec![Item::push_u64(1), Item::Op(0x00)]),
+                balance: U256::ZERO,
+                storage: Vec::new(),
+            }],
+            gas_limit: 100_000,
+            value: U256::ZERO,
+            calldata: vec![0xab],
+            kind: TxKind::Call,
+            access_list: Vec::new(),
+        };
+        let tx_of = |s: &Scenario| {
+            let case = s.to_test_case(SpecId::Prague).unwrap();
+            cevm_statetest::case::transaction(&case, 0, 0, 0).unwrap()
+        };
+        assert_eq!(tx_of(&base).tx_type, TxType::Legacy);
+
+        let listed = Scenario {
+            access_list: vec![(BYSTANDER, vec![B256::ZERO])],
+            ..base.clone()
+        };
+        let tx = tx_of(&listed);
+        assert_eq!(tx.tx_type, TxType::AccessList);
+        assert_eq!(tx.access_list[0].address, BYSTANDER);
+
+        let create = Scenario {
+            kind: TxKind::Create,
+            ..base.clone()
+        };
+        let case = create.to_test_case(SpecId::Prague).unwrap();
+        assert!(!case.pre.contains_key(&contract_address(0)));
+        let tx = tx_of(&create);
+        assert_eq!(tx.kind, cevm_runtime::tx::TxKind::Create);
+        assert_eq!(tx.data.as_ref(), &[0x60, 0x01, 0x00]);
+
+        let blob = Scenario {
+            kind: TxKind::Blob {
+                hashes: vec![B256::repeat_byte(1)],
+                max_fee_per_blob_gas: 2,
+            },
+            ..base.clone()
+        };
+        let tx = tx_of(&blob);
+        assert_eq!(tx.tx_type, TxType::Blob);
+        assert_eq!(tx.blob_hashes, vec![B256::repeat_byte(1)]);
+        assert_eq!(tx.max_fee_per_gas, U256::from(GAS_PRICE));
+        assert_eq!(tx.max_priority_fee_per_gas, U256::from(PRIORITY_FEE));
+
+        let auth = AuthorizationSpec {
+            key: 1,
+            chain_id: 1,
+            delegate: contract_address(0),
+            nonce: 0,
+        };
+        let set_code = Scenario {
+            kind: TxKind::SetCode {
+                authorizations: vec![auth],
+                to: authority_address(1),
+            },
+            ..base
+        };
+        let tx = tx_of(&set_code);
+        assert_eq!(tx.tx_type, TxType::SetCode);
+        assert_eq!(
+            tx.kind,
+            cevm_runtime::tx::TxKind::Call(authority_address(1))
+        );
+        assert_eq!(
+            cevm_runtime::tx::recover_authority(&tx.authorization_list[0]),
+            Some(authority_address(1))
+        );
     }
 }

@@ -8,7 +8,7 @@ mod common;
 
 use cevm_difftest::program::Program;
 use cevm_difftest::scenario::ContractSpec;
-use cevm_difftest::{compare_backends, differences, run_reference, Scenario};
+use cevm_difftest::{compare_backends, differences, run_reference, Scenario, TxKind};
 use cevm_runtime::asm::assemble;
 use cevm_runtime::{SpecId, U256};
 use common::revm_backend::observe_revm;
@@ -26,6 +26,8 @@ fn scenario(contracts: &[&str], gas_limit: u64) -> Scenario {
         gas_limit,
         value: U256::ZERO,
         calldata: vec![0x11; 36],
+        kind: TxKind::Call,
+        access_list: Vec::new(),
     }
 }
 
@@ -159,4 +161,79 @@ fn jumps_into_push_data_and_computed_targets() {
     check_all("JUMPI into push data", &scenario(&[src], 200_000));
     let computed = "PUSH @target PUSH 100 ADD PUSH 100 SWAP1 SUB JUMP INVALID target: JUMPDEST PUSH 7 PUSH 1 SSTORE STOP";
     check_all("computed jump", &scenario(&[computed], 200_000));
+}
+
+#[test]
+fn blob_create_and_set_code_transactions() {
+    use alloy_primitives::B256;
+    use cevm_difftest::tx_kind::{authority_address, AuthorizationSpec};
+
+    // BLOBHASH at each index, past the end and at a 2^64 index; BLOBBASEFEE.
+    let blobs = "PUSH 0 BLOBHASH PUSH 1 SSTORE PUSH 1 BLOBHASH PUSH 2 SSTORE
+        PUSH 2 BLOBHASH PUSH 3 SSTORE PUSH 0x10000000000000000 BLOBHASH PUSH 4 SSTORE
+        BLOBBASEFEE PUSH 5 SSTORE GASPRICE PUSH 6 SSTORE STOP";
+    let mut s = scenario(&[blobs], 500_000);
+    s.kind = TxKind::Blob {
+        hashes: vec![B256::repeat_byte(0x01), {
+            let mut h = [0x77u8; 32];
+            h[0] = 1;
+            B256::new(h)
+        }],
+        max_fee_per_blob_gas: 1,
+    };
+    check_all("blob transaction", &s);
+    let post = run_reference(&s, SpecId::Cancun).expect("runs");
+    let target = &post.accounts[&cevm_difftest::scenario::contract_address(0)];
+    assert_eq!(
+        target.storage[&U256::from(1)],
+        U256::from_be_bytes([1u8; 32])
+    );
+
+    // Init code that stores, logs and deploys 3 bytes of runtime code.
+    let init = "PUSH 5 PUSH 1 SSTORE ADDRESS PUSH 0 PUSH 0 LOG1
+        PUSH 0x600100 PUSH 0 MSTORE PUSH 3 PUSH 29 RETURN";
+    let mut s = scenario(&[init], 500_000);
+    s.kind = TxKind::Create;
+    check_all("creation transaction", &s);
+    let post = run_reference(&s, SpecId::Osaka).expect("runs");
+    assert!(post
+        .accounts
+        .values()
+        .any(|a| a.code.as_ref() == [0x60, 0x01, 0x00] && !a.storage.is_empty()));
+    // The same init code reverting after its effects.
+    let reverting = "PUSH 5 PUSH 1 SSTORE PUSH 0x2a PUSH 0 MSTORE PUSH 32 PUSH 0 REVERT";
+    let mut s = scenario(&[reverting], 500_000);
+    s.kind = TxKind::Create;
+    check_all("reverting creation transaction", &s);
+
+    // Two authorities delegate to contract 1; the transaction calls the
+    // first, whose delegated code sees its own address, storage and code.
+    let delegated = "ADDRESS PUSH 1 SSTORE CODESIZE PUSH 2 SSTORE
+        ADDRESS EXTCODESIZE PUSH 3 SSTORE ADDRESS EXTCODEHASH PUSH 4 SSTORE
+        PUSH 32 PUSH 0 PUSH 0 ADDRESS EXTCODECOPY PUSH 0 MLOAD PUSH 5 SSTORE STOP";
+    let mut s = scenario(&["STOP", delegated], 500_000);
+    let auth = |key: u8, nonce: u64, chain_id: u64| AuthorizationSpec {
+        key,
+        chain_id,
+        delegate: cevm_difftest::scenario::contract_address(1),
+        nonce,
+    };
+    s.kind = TxKind::SetCode {
+        // Key 0 twice (nonce 0 then 1: both apply), key 1 for another
+        // chain (skipped), key 2 with a stale nonce (skipped).
+        authorizations: vec![auth(0, 0, 1), auth(0, 1, 0), auth(1, 0, 5), auth(2, 1, 1)],
+        to: authority_address(0),
+    };
+    s.gas_limit += 100_000;
+    check_all("set-code transaction", &s);
+    for spec in [SpecId::Prague, SpecId::Osaka] {
+        let post = run_reference(&s, spec).expect("runs");
+        let authority = &post.accounts[&authority_address(0)];
+        assert_eq!(authority.nonce, 2, "both authorizations of key 0 apply");
+        assert_eq!(
+            authority.storage[&U256::from(1)],
+            U256::from_be_slice(authority_address(0).as_slice())
+        );
+        assert!(!post.accounts.contains_key(&authority_address(1)));
+    }
 }

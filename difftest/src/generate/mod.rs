@@ -13,10 +13,12 @@
 //! programs are plain random bytes.
 
 pub mod operands;
+pub mod transaction;
 
 use crate::entropy::Entropy;
 use crate::program::{Item, Program};
 use crate::scenario::{ContractSpec, Scenario, MAX_CONTRACTS};
+use crate::tx_kind::TxKind;
 use alloy_primitives::U256;
 use cevm_runtime::opcode::{self, op, OPCODES};
 use operands::{edge_value, operand, roles, Role, Style};
@@ -25,10 +27,11 @@ use operands::{edge_value, operand, roles, Role, Style};
 const HIGH_WATER: usize = 24;
 
 /// Generates one scenario: 1 to [`MAX_CONTRACTS`] contracts, a gas limit
-/// from tight to generous, a value and call data.
+/// from tight to generous, a value, call data, the transaction kind and
+/// sometimes an access list.
 pub fn generate_scenario<R: Entropy>(rng: &mut R) -> Scenario {
     let count = 1 + rng.below(MAX_CONTRACTS as u64) as usize;
-    let contracts = (0..count)
+    let contracts: Vec<ContractSpec> = (0..count)
         .map(|index| {
             let size = match rng.below(4) {
                 0 => rng.range(1, 20),
@@ -76,11 +79,21 @@ pub fn generate_scenario<R: Entropy>(rng: &mut R) -> Scenario {
         1 => 32,
         _ => rng.below(65),
     } as usize;
+    let calldata = rng.bytes(calldata_len);
+    let kind = transaction::generate_kind(rng, count);
+    let access_list = transaction::generate_access_list(rng, count);
+    let init_len = match (&kind, contracts.first()) {
+        (TxKind::Create, Some(c)) => c.program.assemble().len(),
+        _ => 0,
+    };
+    let gas_limit = gas_limit + transaction::extra_gas(&kind, &access_list, init_len);
     Scenario {
         contracts,
         gas_limit,
         value,
-        calldata: rng.bytes(calldata_len),
+        calldata,
+        kind,
+        access_list,
     }
 }
 
@@ -617,6 +630,25 @@ impl<R: Entropy> Gen<'_, R> {
 mod tests {
     use super::*;
     use crate::entropy::{ByteSource, Xoshiro256};
+
+    #[test]
+    fn every_transaction_kind_is_generated() {
+        let mut seen = [0usize; 5];
+        for index in 0..400 {
+            let s = generate_scenario(&mut Xoshiro256::for_program(11, index));
+            let k = match s.kind {
+                TxKind::Call => 0,
+                TxKind::Create => 1,
+                TxKind::Blob { .. } => 2,
+                TxKind::SetCode { .. } => 3,
+            };
+            seen[k] += 1;
+            if !s.access_list.is_empty() {
+                seen[4] += 1;
+            }
+        }
+        assert!(seen.iter().all(|&n| n >= 10), "kinds seen: {seen:?}");
+    }
 
     #[test]
     fn same_seed_same_scenario() {

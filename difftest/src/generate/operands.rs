@@ -8,6 +8,7 @@
 
 use crate::entropy::Entropy;
 use crate::scenario::{contract_address, BLOCK_NUMBER, BYSTANDER, COINBASE, SENDER};
+use crate::tx_kind::authority_address;
 use alloy_primitives::{Address, U256};
 use cevm_runtime::opcode::op;
 
@@ -135,7 +136,8 @@ fn address_word(address: &Address) -> U256 {
     U256::from_be_slice(address.as_slice())
 }
 
-/// One of the scenario's addresses, a precompile, or an address with no account.
+/// One of the scenario's addresses (including the EIP-7702 authorities, which
+/// may hold delegations), a precompile, or an address with no account.
 pub fn known_address<R: Entropy>(rng: &mut R, contracts: usize) -> Address {
     match rng.below(10) {
         0..=3 => contract_address(rng.below(contracts.max(1) as u64) as usize),
@@ -150,7 +152,17 @@ pub fn known_address<R: Entropy>(rng: &mut R, contracts: usize) -> Address {
             bytes[18..].copy_from_slice(&n.to_be_bytes());
             Address::new(bytes)
         }
-        6 => *pick(rng, &[SENDER, COINBASE, BYSTANDER]),
+        6 => *pick(
+            rng,
+            &[
+                SENDER,
+                COINBASE,
+                BYSTANDER,
+                authority_address(0),
+                authority_address(1),
+                authority_address(2),
+            ],
+        ),
         7 => contract_address(MAX_CONTRACT_SLOT),
         _ => {
             let mut bytes = [0u8; 20];

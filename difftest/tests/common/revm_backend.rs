@@ -5,16 +5,19 @@
 //! `difftest/REVM_DIFFERENCES.md`.
 
 use cevm_difftest::observe::root_of;
-use cevm_difftest::scenario::{
-    contract_address, BASE_FEE, BLOCK_NUMBER, COINBASE, GAS_PRICE, SENDER,
-};
+use cevm_difftest::scenario::{BASE_FEE, BLOCK_NUMBER, COINBASE};
 use cevm_difftest::{AccountState, Observation, Scenario, StatusClass};
 use cevm_runtime::SpecId;
+use cevm_statetest::model::TestTransaction;
 use cevm_statetest::roots::logs_hash;
 use revm::bytecode::Bytecode;
 use revm::context::result::{ExecutionResult, Output};
 use revm::context::{BlockEnv, TxEnv};
 use revm::context_interface::block::BlobExcessGasAndPrice;
+use revm::context_interface::either::Either;
+use revm::context_interface::transaction::{
+    AccessList, AccessListItem, Authorization, SignedAuthorization,
+};
 use revm::database::{AccountState as DbAccountState, CacheDB, EmptyDB};
 use revm::primitives::hardfork::SpecId as RevmSpec;
 use revm::primitives::{Address, Bytes, TxKind, B256, U256};
@@ -27,6 +30,15 @@ fn revm_spec(spec: SpecId) -> RevmSpec {
         SpecId::Cancun => RevmSpec::CANCUN,
         SpecId::Prague => RevmSpec::PRAGUE,
         _ => RevmSpec::OSAKA,
+    }
+}
+
+/// Most blobs one transaction may carry (EIP-4844, EIP-7691, EIP-7594).
+fn max_blobs_per_tx(spec: SpecId) -> u64 {
+    if spec == SpecId::Prague {
+        9
+    } else {
+        6
     }
 }
 
@@ -43,6 +55,81 @@ fn code_of(bytes: &Bytes) -> Bytecode {
     // 0xEF-prefixed bytes that are not a valid EIP-7702 designator are plain
     // legacy code to revm too; `new_raw` would panic on them.
     Bytecode::new_raw_checked(bytes.clone()).unwrap_or_else(|_| Bytecode::new_legacy(bytes.clone()))
+}
+
+/// The transaction of a parsed state test as revm's `TxEnv` (the type is
+/// chosen as the state-test runner chooses it).
+fn revm_tx(t: &TestTransaction, gas_limit: u64) -> Result<TxEnv, String> {
+    let small = |v: Option<U256>| -> Result<u128, String> {
+        u128::try_from(v.unwrap_or_default()).map_err(|e| e.to_string())
+    };
+    let tx_type = if t.authorization_list.is_some() {
+        4
+    } else if t.blob_versioned_hashes.is_some() {
+        3
+    } else if t.max_fee_per_gas.is_some() {
+        2
+    } else if t.access_lists.is_some() {
+        1
+    } else {
+        0
+    };
+    let access_list = t
+        .access_lists
+        .iter()
+        .flatten()
+        .flatten()
+        .flatten()
+        .map(|item| AccessListItem {
+            address: item.address,
+            storage_keys: item.storage_keys.clone(),
+        })
+        .collect::<Vec<_>>();
+    let authorizations = t
+        .authorization_list
+        .iter()
+        .flatten()
+        .map(|a| -> Result<SignedAuthorization, String> {
+            let parity = a.y_parity.or(a.v).unwrap_or_default();
+            Ok(SignedAuthorization::new_unchecked(
+                Authorization {
+                    chain_id: a.chain_id,
+                    address: a.address,
+                    nonce: u64::try_from(a.nonce).map_err(|e| e.to_string())?,
+                },
+                u8::try_from(parity).map_err(|e| e.to_string())?,
+                a.r,
+                a.s,
+            ))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    // Built field by field: the builder refuses some invalid transactions
+    // (a blob transaction without blobs) that revm's validation must see.
+    let dynamic = tx_type >= 2;
+    Ok(TxEnv {
+        tx_type,
+        caller: t.sender,
+        gas_limit,
+        gas_price: small(if dynamic {
+            t.max_fee_per_gas
+        } else {
+            t.gas_price
+        })?,
+        kind: t.to.map_or(TxKind::Create, TxKind::Call),
+        value: t.value.first().copied().unwrap_or_default(),
+        data: t.data.first().cloned().unwrap_or_default(),
+        nonce: 0,
+        chain_id: Some(1),
+        access_list: AccessList(access_list),
+        gas_priority_fee: if dynamic {
+            Some(small(t.max_priority_fee_per_gas)?)
+        } else {
+            None
+        },
+        blob_hashes: t.blob_versioned_hashes.clone().unwrap_or_default(),
+        max_fee_per_blob_gas: small(t.max_fee_per_blob_gas)?,
+        authorization_list: authorizations.into_iter().map(Either::Left).collect(),
+    })
 }
 
 /// Runs `scenario` under `spec` on revm. `Err` when revm reports a
@@ -78,18 +165,7 @@ pub fn observe_revm(scenario: &Scenario, spec: SpecId) -> Result<Observation, St
     };
     block.blob_excess_gas_and_price = Some(BlobExcessGasAndPrice::new(0, blob_fraction(spec)));
 
-    let tx = TxEnv::builder()
-        .tx_type(Some(0))
-        .caller(SENDER)
-        .gas_limit(scenario.gas_limit)
-        .gas_price(u128::from(GAS_PRICE))
-        .kind(TxKind::Call(contract_address(0)))
-        .value(scenario.value)
-        .data(Bytes::from(scenario.calldata.clone()))
-        .nonce(0)
-        .chain_id(Some(1))
-        .build()
-        .map_err(|e| format!("{e:?}"))?;
+    let tx = revm_tx(&case.transaction, scenario.gas_limit)?;
 
     let outcome = {
         let mut evm = Context::mainnet()
@@ -98,6 +174,8 @@ pub fn observe_revm(scenario: &Scenario, spec: SpecId) -> Result<Observation, St
             .modify_cfg_chained(|cfg| {
                 cfg.set_spec_and_mainnet_gas_params(revm_spec(spec));
                 cfg.chain_id = 1;
+                // revm skips the per-transaction blob cap unless told it.
+                cfg.set_max_blobs_per_tx(max_blobs_per_tx(spec));
             })
             .build_mainnet();
         evm.transact(tx)
