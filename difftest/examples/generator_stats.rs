@@ -1,8 +1,8 @@
 //! Prints what generated programs do on the interpreter: status classes,
-//! gas used, instruction counts. `cargo run -p cevm-difftest --example
+//! gas used, instruction counts, outcome per transaction kind. `cargo run -p cevm-difftest --example
 //! generator_stats -- [seed] [count]`.
 
-use cevm_difftest::{run_reference, scenario_for, StatusClass};
+use cevm_difftest::{run_reference, scenario_for, StatusClass, TxKind};
 use cevm_runtime::SpecId;
 use std::collections::BTreeMap;
 
@@ -11,6 +11,7 @@ fn main() {
     let seed: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1);
     let count: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(200);
     let mut classes: BTreeMap<String, u64> = BTreeMap::new();
+    let mut by_kind: BTreeMap<String, u64> = BTreeMap::new();
     let mut gas: Vec<u64> = Vec::new();
     let mut code_bytes = 0usize;
     for index in 0..count {
@@ -43,6 +44,13 @@ fn main() {
                     }
                 }
                 *classes.entry(key).or_default() += 1;
+                let kind = match scenario.kind {
+                    TxKind::Call => "call",
+                    TxKind::Create => "create",
+                    TxKind::Blob { .. } => "blob",
+                    TxKind::SetCode { .. } => "set-code",
+                };
+                *by_kind.entry(format!("{kind}: {:?}", o.class)).or_default() += 1;
                 gas.push(o.gas_used);
             }
             Err(e) => eprintln!("program {index}: {e}"),
@@ -50,6 +58,7 @@ fn main() {
     }
     gas.sort_unstable();
     println!("statuses: {classes:#?}");
+    println!("by transaction kind: {by_kind:#?}");
     if !gas.is_empty() {
         println!(
             "gas used: min {} median {} p90 {} max {}",
