@@ -3,7 +3,6 @@
 use crate::cache::{BoundedCache, DEFAULT_CACHE_ENTRIES};
 use crate::compile::{CompileError, CompiledContract, Compiler};
 use crate::context::{status_of, EntryFn, JitContext};
-use cevm_runtime::frame::STACK_LIMIT;
 use cevm_runtime::{
     Bytecode, Executor, Frame, FrameResult, HaltReason, Host, Message, SpecId, Stack, Status, B256,
 };
@@ -146,15 +145,16 @@ pub unsafe fn run_entry(
     let mut frame = Frame::new(msg, code, spec);
     let mut stack = Stack::new();
     let stack_ptr = stack.as_mut_ptr();
-    let (code_rc, gas_left, output, stack_len) = {
+    let (code_rc, gas_left, output) = {
         let mut ctx = JitContext::new(&mut frame, host, stack_ptr);
         // SAFETY: the context and the stack outlive the call; the function
         // was compiled with the `EntryFn` signature and never unwinds.
         let rc = unsafe { entry(&mut ctx, stack_ptr) };
         let output = std::mem::take(&mut ctx.output);
-        (rc, ctx.gas, output, ctx.stack_len)
+        (rc, ctx.gas, output)
     };
-    stack.set_len((stack_len as usize).min(STACK_LIMIT));
+    // The frame is over: its stack is dropped unread.
+    drop(stack);
     frame.gas.remaining = gas_left;
     match status_of(code_rc) {
         Some(status @ Status::Success(_)) => FrameResult {

@@ -45,12 +45,14 @@ pub unsafe extern "C" fn cevm_op(ctx: *mut JitContext<'_, '_>, opcode: u32, gas_
         if len - inputs + info.outputs as usize > STACK_LIMIT {
             return halt_code(HaltReason::StackOverflow);
         }
-        // SAFETY: the stack area holds STACK_LIMIT words and nothing else
-        // refers to it while the shim runs.
-        let stack = unsafe { std::slice::from_raw_parts_mut(ctx.stack, STACK_LIMIT) };
+        // SAFETY: native code wrote the `len` items below `stack_len` before
+        // the call, the area holds STACK_LIMIT words, and nothing else refers
+        // to it while the shim runs. Words above `len` may be uninitialised,
+        // so only the items are viewed as a slice.
+        let items = unsafe { std::slice::from_raw_parts_mut(ctx.stack, len) };
         let mut args = [U256::ZERO; 7];
         for (i, arg) in args.iter_mut().enumerate().take(inputs) {
-            *arg = stack[len - 1 - i];
+            *arg = items[len - 1 - i];
         }
         ctx.gas = ctx.gas.saturating_add(gas_ahead);
         ctx.gas_to_frame();
@@ -66,7 +68,8 @@ pub unsafe extern "C" fn cevm_op(ctx: *mut JitContext<'_, '_>, opcode: u32, gas_
         match outcome {
             Ok(Outcome::Continue(value)) => {
                 if let Some(v) = value {
-                    stack[len - inputs] = v;
+                    // SAFETY: checked above: len - inputs + outputs <= STACK_LIMIT.
+                    unsafe { ctx.stack.add(len - inputs).write(v) };
                 }
                 exit::CONTINUE
             }
