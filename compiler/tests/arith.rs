@@ -215,6 +215,33 @@ fn edge_operands_match_ruint_and_interpreter() {
 }
 
 #[test]
+fn signextend_at_every_byte_and_limb_edge() {
+    // The lowering picks the limb holding the sign byte: every size, both
+    // signs of every byte, and sizes past 31 (including ones above 2^64).
+    let backends = Backends::new();
+    let mut rng = Rng(7);
+    let mut sizes: Vec<U256> = (0..=33u64).map(U256::from).collect();
+    sizes.extend([
+        U256::from(255),
+        U256::from(1u128 << 64),
+        (U256::from(1u128 << 64)) + U256::from(3),
+        U256::MAX,
+    ]);
+    let values = [
+        U256::MAX,
+        U256::from_be_bytes([0x80; 32]),
+        U256::from_be_bytes([0x7f; 32]),
+        rng.word(),
+        rng.word(),
+    ];
+    for &size in &sizes {
+        for &value in &values {
+            check(&backends, op::SIGNEXTEND, 2, [size, value, U256::ZERO]);
+        }
+    }
+}
+
+#[test]
 fn constant_operands_fold_correctly() {
     let backends = Backends::new();
     let mut rng = Rng(42);
