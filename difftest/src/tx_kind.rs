@@ -10,6 +10,7 @@ use alloy_primitives::{keccak256, Address, B256, U256};
 use cevm_runtime::tx::authorization::authorization_hash;
 use cevm_runtime::tx::Authorization;
 use k256::ecdsa::SigningKey;
+use std::sync::OnceLock;
 
 /// How many signing keys authorities are drawn from.
 pub const AUTHORITY_KEYS: u8 = 3;
@@ -69,12 +70,19 @@ fn signing_key(key: u8) -> Option<SigningKey> {
 }
 
 /// The address of authority `key` (zero if the key were invalid, which the
-/// fixed keys are not).
+/// fixed keys are not). Derived once: the generator asks often, and a
+/// public key costs a scalar multiplication.
 pub fn authority_address(key: u8) -> Address {
-    signing_key(key).map_or(Address::ZERO, |k| {
-        let public = k.verifying_key().to_encoded_point(false);
-        Address::from_slice(&keccak256(&public.as_bytes()[1..])[12..])
-    })
+    static ADDRESSES: OnceLock<[Address; AUTHORITY_KEYS as usize]> = OnceLock::new();
+    let addresses = ADDRESSES.get_or_init(|| {
+        std::array::from_fn(|k| {
+            signing_key(k as u8).map_or(Address::ZERO, |k| {
+                let public = k.verifying_key().to_encoded_point(false);
+                Address::from_slice(&keccak256(&public.as_bytes()[1..])[12..])
+            })
+        })
+    });
+    addresses[usize::from(key % AUTHORITY_KEYS)]
 }
 
 impl AuthorizationSpec {
