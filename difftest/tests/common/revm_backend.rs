@@ -7,8 +7,8 @@
 use cevm_difftest::observe::root_of;
 use cevm_difftest::scenario::{BASE_FEE, BLOCK_NUMBER, COINBASE};
 use cevm_difftest::{AccountState, Observation, Scenario, StatusClass};
+use cevm_runtime::tx::{Transaction, TxKind as OurTxKind, TxType};
 use cevm_runtime::SpecId;
-use cevm_statetest::model::TestTransaction;
 use cevm_statetest::roots::logs_hash;
 use revm::bytecode::Bytecode;
 use revm::context::result::{ExecutionResult, Output};
@@ -57,29 +57,12 @@ fn code_of(bytes: &Bytes) -> Bytecode {
     Bytecode::new_raw_checked(bytes.clone()).unwrap_or_else(|_| Bytecode::new_legacy(bytes.clone()))
 }
 
-/// The transaction of a parsed state test as revm's `TxEnv` (the type is
-/// chosen as the state-test runner chooses it).
-fn revm_tx(t: &TestTransaction, gas_limit: u64) -> Result<TxEnv, String> {
-    let small = |v: Option<U256>| -> Result<u128, String> {
-        u128::try_from(v.unwrap_or_default()).map_err(|e| e.to_string())
-    };
-    let tx_type = if t.authorization_list.is_some() {
-        4
-    } else if t.blob_versioned_hashes.is_some() {
-        3
-    } else if t.max_fee_per_gas.is_some() {
-        2
-    } else if t.access_lists.is_some() {
-        1
-    } else {
-        0
-    };
+/// The transaction the state-test runner builds, as revm's `TxEnv`.
+fn revm_tx(t: &Transaction) -> Result<TxEnv, String> {
+    let small = |v: U256| -> Result<u128, String> { u128::try_from(v).map_err(|e| e.to_string()) };
     let access_list = t
-        .access_lists
+        .access_list
         .iter()
-        .flatten()
-        .flatten()
-        .flatten()
         .map(|item| AccessListItem {
             address: item.address,
             storage_keys: item.storage_keys.clone(),
@@ -88,16 +71,14 @@ fn revm_tx(t: &TestTransaction, gas_limit: u64) -> Result<TxEnv, String> {
     let authorizations = t
         .authorization_list
         .iter()
-        .flatten()
         .map(|a| -> Result<SignedAuthorization, String> {
-            let parity = a.y_parity.or(a.v).unwrap_or_default();
             Ok(SignedAuthorization::new_unchecked(
                 Authorization {
                     chain_id: a.chain_id,
                     address: a.address,
                     nonce: u64::try_from(a.nonce).map_err(|e| e.to_string())?,
                 },
-                u8::try_from(parity).map_err(|e| e.to_string())?,
+                u8::try_from(a.y_parity).map_err(|e| e.to_string())?,
                 a.r,
                 a.s,
             ))
@@ -105,20 +86,19 @@ fn revm_tx(t: &TestTransaction, gas_limit: u64) -> Result<TxEnv, String> {
         .collect::<Result<Vec<_>, _>>()?;
     // Built field by field: the builder refuses some invalid transactions
     // (a blob transaction without blobs) that revm's validation must see.
-    let dynamic = tx_type >= 2;
+    let dynamic = !matches!(t.tx_type, TxType::Legacy | TxType::AccessList);
     Ok(TxEnv {
-        tx_type,
-        caller: t.sender,
-        gas_limit,
-        gas_price: small(if dynamic {
-            t.max_fee_per_gas
-        } else {
-            t.gas_price
-        })?,
-        kind: t.to.map_or(TxKind::Create, TxKind::Call),
-        value: t.value.first().copied().unwrap_or_default(),
-        data: t.data.first().cloned().unwrap_or_default(),
-        nonce: 0,
+        tx_type: t.tx_type as u8,
+        caller: t.caller,
+        gas_limit: t.gas_limit,
+        gas_price: small(t.max_fee_per_gas)?,
+        kind: match t.kind {
+            OurTxKind::Create => TxKind::Create,
+            OurTxKind::Call(to) => TxKind::Call(to),
+        },
+        value: t.value,
+        data: t.data.clone(),
+        nonce: t.nonce,
         chain_id: Some(1),
         access_list: AccessList(access_list),
         gas_priority_fee: if dynamic {
@@ -126,7 +106,7 @@ fn revm_tx(t: &TestTransaction, gas_limit: u64) -> Result<TxEnv, String> {
         } else {
             None
         },
-        blob_hashes: t.blob_versioned_hashes.clone().unwrap_or_default(),
+        blob_hashes: t.blob_hashes.clone(),
         max_fee_per_blob_gas: small(t.max_fee_per_blob_gas)?,
         authorization_list: authorizations.into_iter().map(Either::Left).collect(),
     })
@@ -165,7 +145,8 @@ pub fn observe_revm(scenario: &Scenario, spec: SpecId) -> Result<Observation, St
     };
     block.blob_excess_gas_and_price = Some(BlobExcessGasAndPrice::new(0, blob_fraction(spec)));
 
-    let tx = revm_tx(&case.transaction, scenario.gas_limit)?;
+    let ours = cevm_statetest::case::transaction(&case, 0, 0, 0).map_err(|e| e.to_string())?;
+    let tx = revm_tx(&ours)?;
 
     let outcome = {
         let mut evm = Context::mainnet()
