@@ -7,12 +7,12 @@ use crate::entropy::Entropy;
 use crate::scenario::{contract_address, BYSTANDER};
 use crate::tx_kind::{authority_address, AuthorizationSpec, TxKind, AUTHORITY_KEYS};
 use alloy_primitives::{Address, B256, U256};
+use cevm_runtime::tx::intrinsic::{
+    ACCESS_LIST_ADDRESS, ACCESS_LIST_STORAGE_KEY, PER_EMPTY_ACCOUNT_COST, TX_CREATE,
+};
 
-/// Intrinsic gas a set-code authorization costs (EIP-7702 PER_EMPTY_ACCOUNT_COST).
-const PER_AUTHORIZATION_GAS: u64 = 25_000;
-/// Extra gas a creation needs on top of a call's intrinsic gas (EIP-2 and
-/// a generous allowance for init code bytes and the EIP-7623 floor).
-const CREATE_GAS: u64 = 32_000;
+/// Gas per init code byte a creation is given on top of the creation cost:
+/// a generous allowance for data, init code words and the EIP-7623 floor.
 const CREATE_GAS_PER_BYTE: u64 = 42;
 
 /// Chooses the transaction: mostly calls, then set-code, creation and blob
@@ -130,12 +130,12 @@ pub fn generate_access_list<R: Entropy>(
 pub fn extra_gas(kind: &TxKind, access_list: &[(Address, Vec<B256>)], init_len: usize) -> u64 {
     let list: u64 = access_list
         .iter()
-        .map(|(_, keys)| 2_400 + 1_900 * keys.len() as u64)
+        .map(|(_, keys)| ACCESS_LIST_ADDRESS + ACCESS_LIST_STORAGE_KEY * keys.len() as u64)
         .sum();
     list + match kind {
-        TxKind::Create => CREATE_GAS + CREATE_GAS_PER_BYTE * init_len as u64,
+        TxKind::Create => TX_CREATE + CREATE_GAS_PER_BYTE * init_len as u64,
         TxKind::SetCode { authorizations, .. } => {
-            PER_AUTHORIZATION_GAS * authorizations.len() as u64
+            PER_EMPTY_ACCOUNT_COST * authorizations.len() as u64
         }
         TxKind::Call | TxKind::Blob { .. } => 0,
     }
