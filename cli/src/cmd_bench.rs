@@ -39,6 +39,24 @@ pub struct BenchArgs {
     /// Only workloads whose name contains this text.
     #[arg(long)]
     filter: Option<String>,
+    /// Which backends to time (the interpreter still runs once as the
+    /// reference): `jit` alone is what a profiler of compiled code wants.
+    #[arg(long, value_enum, default_value = "both")]
+    backend: TimedBackends,
+    /// Seconds of timed runs per backend and workload (default 0.1).
+    #[arg(long)]
+    seconds: Option<f64>,
+}
+
+/// The backends `cevm bench` times.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum TimedBackends {
+    /// The JIT (compile time included) and the interpreter.
+    Both,
+    /// Compiled code only (compile time included).
+    Jit,
+    /// The interpreter only.
+    Interp,
 }
 
 /// The measurements of one workload (times are medians in nanoseconds).
@@ -117,7 +135,12 @@ fn jit_times(
 }
 
 /// Measures one workload.
-fn bench_one(w: &Workload, compiler: &Compiler, budget: Budget) -> BenchRow {
+fn bench_one(
+    w: &Workload,
+    compiler: &Compiler,
+    budget: Budget,
+    backends: TimedBackends,
+) -> BenchRow {
     let interpreter = Interpreter::new();
     let mut row = BenchRow {
         name: w.name.clone(),
@@ -132,14 +155,18 @@ fn bench_one(w: &Workload, compiler: &Compiler, budget: Budget) -> BenchRow {
         }
     };
     row.gas_used = Some(reference.gas_used);
-    match jit_times(w, compiler, &reference, budget) {
-        Ok((compile_ns, jit_ns)) => {
-            row.compile_ns = Some(compile_ns);
-            row.jit_ns = Some(jit_ns);
+    if backends != TimedBackends::Interp {
+        match jit_times(w, compiler, &reference, budget) {
+            Ok((compile_ns, jit_ns)) => {
+                row.compile_ns = Some(compile_ns);
+                row.jit_ns = Some(jit_ns);
+            }
+            Err(e) => row.jit_error = Some(e),
         }
-        Err(e) => row.jit_error = Some(e),
     }
-    row.interp_ns = Some(time_runs(w, &interpreter, budget));
+    if backends != TimedBackends::Jit {
+        row.interp_ns = Some(time_runs(w, &interpreter, budget));
+    }
     row
 }
 
@@ -201,7 +228,15 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         .filter(|w| args.filter.as_ref().is_none_or(|f| w.name.contains(f)))
         .collect();
     let compiler = Compiler::new(BENCH_SPEC).context("creating the compiler")?;
-    let budget = Budget::QUICK;
+    let mut budget = Budget::QUICK;
+    if let Some(seconds) = args.seconds {
+        anyhow::ensure!(
+            seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0,
+            "--seconds must be a number of seconds in (0, 3600], not {seconds}"
+        );
+        budget.measure = std::time::Duration::from_secs_f64(seconds);
+        budget.max_samples = 10_000_000;
+    }
     if !args.json {
         println!(
             "cevm bench: each contract is compiled to native code (Cranelift), then the same \
@@ -218,7 +253,7 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
             eprint!("\r[{}/{}] {:<40}", i + 1, workloads.len(), w.name);
             let _ = std::io::stderr().flush();
         }
-        rows.push(bench_one(w, &compiler, budget));
+        rows.push(bench_one(w, &compiler, budget, args.backend));
     }
     if progress {
         eprint!("\r{:<60}\r", "");

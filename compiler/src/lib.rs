@@ -19,6 +19,7 @@ pub mod context;
 pub mod emit;
 pub mod executor;
 mod lower;
+pub mod passes;
 pub mod shims;
 
 pub use analysis::{Analysis, BlockInfo, JumpTarget, Terminator};

@@ -1,0 +1,19 @@
+//! Analyses and optimisations between the block split ([`crate::analysis`])
+//! and the lowering. Each module does one job:
+//!
+//! - [`fold`]: compile-time evaluation of the pure opcodes;
+//! - [`value`]: the abstract value of a stack item (constant, jump
+//!   destinations, width) and its transfer functions;
+//! - [`stack`]: abstract interpretation of the stack over the control-flow
+//!   graph: reachable blocks, entry heights and values, resolved jumps;
+//! - [`cfg`]: the resolved edges, the lowering order and the loop headers;
+//! - [`regions`]: regions of static relative height, whose stack items
+//!   pass between blocks in registers;
+//! - [`plan`]: all of the above, and the stack and gas checks each block keeps.
+
+pub mod cfg;
+pub mod fold;
+pub mod plan;
+pub mod regions;
+pub mod stack;
+pub mod value;

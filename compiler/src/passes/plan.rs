@@ -1,0 +1,185 @@
+//! The lowering's plan: every analysis of this module run once, and the
+//! checks each block still needs.
+//!
+//! - **Stack bounds**: a block checks for underflow only if some entry
+//!   height the stack analysis allows is below what the block reads, and
+//!   for overflow only if some allowed height plus its growth exceeds the
+//!   limit.
+//! - **Gas**: every block subtracts its static gas from a signed counter on
+//!   entry, but tests the counter only where it matters: before anything
+//!   that observes gas or has an effect a later out-of-gas halt would not
+//!   undo the same way (runtime calls, GAS, the end of the frame), and at
+//!   loop headers so that every cycle is bounded. Between two tests the
+//!   counter may go negative; the halt then comes at the next test, before
+//!   anything observable, with the same result the EVM gives (an
+//!   exceptional halt consumes all gas and reverts the frame's effects).
+
+use super::cfg::Cfg;
+use super::regions::Regions;
+use super::stack::{Mode, StackFacts};
+use crate::analysis::{Analysis, Terminator};
+use cevm_runtime::frame::STACK_LIMIT;
+use cevm_runtime::opcode::{self, op};
+
+/// Whether executing `opcode` in compiled code needs the gas counter to be
+/// exact and non-negative first: everything the lowering does not compute
+/// inline (it calls the runtime, which charges dynamic gas, reads gas or
+/// touches state) and GAS itself.
+pub fn observes_gas(opcode: u8) -> bool {
+    !matches!(
+        opcode,
+        op::ADD..=op::SMOD
+            | op::ADDMOD
+            | op::MULMOD
+            | op::SIGNEXTEND
+            | op::LT..=op::CLZ
+            | op::POP
+            | op::MLOAD
+            | op::MSTORE
+            | op::MSTORE8
+            | op::JUMP
+            | op::JUMPI
+            | op::PC
+            | op::MSIZE
+            | op::JUMPDEST
+            | op::CODESIZE
+            | op::PUSH0..=op::SWAP16
+    )
+}
+
+/// The checks one block keeps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BlockPlan {
+    /// Test the entry height against what the block reads.
+    pub check_underflow: bool,
+    /// Test the entry height against the limit minus the block's growth.
+    pub check_overflow: bool,
+    /// Test the gas counter after charging the block.
+    pub check_gas: bool,
+}
+
+/// Everything the lowering needs to know about the code.
+#[derive(Debug)]
+pub struct Plan<'a, 'c> {
+    /// The blocks.
+    pub an: &'a Analysis<'c>,
+    /// The stack analysis.
+    pub facts: StackFacts,
+    /// Edges, order and loops.
+    pub cfg: Cfg,
+    /// Regions of static relative height.
+    pub regions: Regions,
+    /// Per block.
+    pub blocks: Vec<BlockPlan>,
+}
+
+impl<'a, 'c> Plan<'a, 'c> {
+    /// Analyses `an`.
+    pub fn new(an: &'a Analysis<'c>) -> Self {
+        let facts = StackFacts::new(an, Mode::Dispatch);
+        let cfg = Cfg::new(an, &facts);
+        let regions = Regions::new(an, &facts, &cfg);
+        let blocks = an
+            .blocks
+            .iter()
+            .enumerate()
+            .map(|(i, info)| {
+                let Some(entry) = &facts.blocks[i].entry else {
+                    return BlockPlan::default();
+                };
+                let needed = info.stack_needed;
+                let growth = info.max_growth;
+                let ends_frame = matches!(
+                    info.terminator,
+                    Terminator::Stop
+                        | Terminator::Return
+                        | Terminator::Revert
+                        | Terminator::SelfDestruct
+                        | Terminator::EndOfCode
+                );
+                let observes = an.block_instructions(i).iter().any(|ins| {
+                    opcode::info_in(ins.opcode, an.spec).is_some() && observes_gas(ins.opcode)
+                });
+                BlockPlan {
+                    check_underflow: entry.lo < needed,
+                    check_overflow: entry.hi as u64 + growth as u64 > STACK_LIMIT as u64,
+                    check_gas: ends_frame || observes || cfg.loop_header[i],
+                }
+            })
+            .collect();
+        Plan {
+            an,
+            facts,
+            cfg,
+            regions,
+            blocks,
+        }
+    }
+
+    /// Whether compiled code needs the dispatch over JUMPDESTs.
+    pub fn has_dispatch(&self) -> bool {
+        !self.cfg.dispatch_targets.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cevm_runtime::asm::assemble;
+    use cevm_runtime::SpecId;
+
+    #[test]
+    fn static_heights_need_no_stack_checks_and_loops_one_gas_check() {
+        let code = assemble(
+            "PUSH0 CALLDATALOAD PUSH0 PUSH1 1
+             head: JUMPDEST DUP3 ISZERO PUSH @done JUMPI
+             DUP2 DUP2 ADD SWAP2 POP SWAP1 SWAP2 PUSH1 1 SWAP1 SUB SWAP2 PUSH @head JUMP
+             done: JUMPDEST STOP",
+        )
+        .unwrap();
+        let an = Analysis::new(&code, SpecId::Osaka);
+        let plan = Plan::new(&an);
+        for b in &plan.blocks {
+            assert!(!b.check_underflow && !b.check_overflow);
+        }
+        // Entry (CALLDATALOAD calls the runtime), the loop head, the STOP.
+        let gas: Vec<bool> = plan.blocks.iter().map(|b| b.check_gas).collect();
+        assert_eq!(gas, vec![true, true, false, true]);
+    }
+
+    #[test]
+    fn unknown_heights_keep_their_checks() {
+        let code =
+            assemble("PUSH0 CALLDATALOAD JUMP x: JUMPDEST ADD PUSH1 1 PUSH1 1 STOP").unwrap();
+        let an = Analysis::new(&code, SpecId::Osaka);
+        let plan = Plan::new(&an);
+        assert!(plan.has_dispatch());
+        let x = plan.blocks[1];
+        assert!(x.check_underflow && x.check_overflow);
+    }
+
+    #[test]
+    fn inline_opcodes_do_not_observe_gas() {
+        for code in [
+            op::ADD,
+            op::MLOAD,
+            op::DUP16,
+            op::SWAP1,
+            op::SAR,
+            op::CLZ,
+            op::PUSH32,
+        ] {
+            assert!(!observes_gas(code), "{code:#x}");
+        }
+        for code in [
+            op::GAS,
+            op::SLOAD,
+            op::CALL,
+            op::EXP,
+            op::KECCAK256,
+            op::CALLDATALOAD,
+        ] {
+            assert!(observes_gas(code), "{code:#x}");
+        }
+    }
+}
