@@ -7,6 +7,7 @@
 use crate::analysis::Analysis;
 use crate::context::EntryFn;
 use crate::lower::Lowering;
+use crate::passes::plan::Plan;
 use crate::shims::Shim;
 use cevm_runtime::SpecId;
 use cranelift_codegen::ir::{types, AbiParam, Signature, UserFuncName};
@@ -232,7 +233,8 @@ pub(crate) fn define_contract<M: Module>(
             .iter()
             .map(|s| b.import_signature(s.kind().signature(call_conv, ptr)))
             .collect();
-        Lowering::new(b, analysis, shim_sigs).lower_all(module.target_config());
+        let plan = Plan::new(analysis);
+        Lowering::new(b, &plan, shim_sigs).lower_all(module.target_config());
     }
     let mut artifacts = Artifacts::default();
     if request.clif {

@@ -2,16 +2,20 @@
 //! or as pure runtime calls through a scratch area for division, modular
 //! arithmetic and EXP.
 
+use super::vstack::Slot;
 use super::word;
 use super::Lowering;
+use crate::passes::fold;
 use crate::shims::Shim;
 use cevm_runtime::opcode::op;
-use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData};
 
-impl Lowering<'_, '_> {
+impl Lowering<'_, '_, '_, '_> {
     /// Lowers `code` if it is an arithmetic, comparison or bitwise opcode;
     /// returns whether it was.
     pub(super) fn lower_arith(&mut self, code: u8) -> bool {
+        if code != op::EXP && self.fold_constants(code) {
+            return true;
+        }
         type Binary =
             fn(&mut cranelift_frontend::FunctionBuilder, word::Word, word::Word) -> word::Word;
         let binary: Option<Binary> = match code {
@@ -74,28 +78,29 @@ impl Lowering<'_, '_> {
         true
     }
 
-    /// Pops `arity` words into the scratch area (top first) and returns its address.
-    fn spill_operands(&mut self, arity: usize) -> cranelift_codegen::ir::Value {
-        let addr = self.b.ins().stack_addr(types::I64, self.scratch, 0);
-        for i in 0..arity {
-            let w = self.pop_word();
-            for (k, limb) in w.into_iter().enumerate() {
-                self.b
-                    .ins()
-                    .store(MemFlagsData::trusted(), limb, addr, (32 * i + 8 * k) as i32);
+    /// Replaces the operands of the pure `code` by its result when they are
+    /// all constants; returns whether it did.
+    fn fold_constants(&mut self, code: u8) -> bool {
+        if !fold::is_foldable(code) {
+            return false;
+        }
+        let arity = cevm_runtime::opcode::info(code).map_or(0, |i| i.inputs as usize);
+        let mut args = Vec::with_capacity(arity);
+        for n in 0..arity {
+            let slot = self.vs.peek(n);
+            match self.vs.constant(slot) {
+                Some(c) => args.push(c),
+                None => return false,
             }
         }
-        addr
-    }
-
-    /// Reads the result word from the scratch area and pushes it.
-    fn push_scratch_result(&mut self, addr: cranelift_codegen::ir::Value) {
-        let w: word::Word = std::array::from_fn(|k| {
-            self.b
-                .ins()
-                .load(types::I64, MemFlagsData::trusted(), addr, (8 * k) as i32)
-        });
-        self.push_word(w);
+        let Some(result) = fold::fold(code, &args) else {
+            return false;
+        };
+        for _ in 0..arity {
+            self.vs.pop();
+        }
+        self.vs.push(Slot::Const(result));
+        true
     }
 
     /// A pure runtime call on `arity` operands.

@@ -14,7 +14,7 @@ use crate::shims::Shim;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Value};
 
-impl Lowering<'_, '_> {
+impl Lowering<'_, '_, '_, '_> {
     /// Pops the offset operand and makes `[offset, offset + len)` addressable;
     /// returns the host address of its first byte.
     fn pop_memory_address(&mut self, len: i64) -> Value {
@@ -25,7 +25,7 @@ impl Lowering<'_, '_> {
                 .and_then(|c| c.checked_add(len as u64)),
             _ => None,
         };
-        let offset = self.vs.materialize(&mut self.b, slot);
+        let offset = self.vs.materialize(&mut self.b, &mut self.slot_vars, slot);
         if let Some(end) = constant_end {
             if end <= self.known_memory {
                 return self.memory_base_plus(offset[0]);
@@ -77,6 +77,8 @@ impl Lowering<'_, '_> {
         self.b.ins().brif(ok, fast, &[], slow, &[]);
 
         self.continue_in(slow);
+        // The runtime charges expansion gas from an exact counter.
+        self.check_gas_now();
         self.store_gas();
         let len_v = self.b.ins().iconst(types::I64, len);
         let call = self.call_shim(Shim::MemExpand, &[self.ctx_ptr, offset[0], high, len_v]);

@@ -1,9 +1,13 @@
-//! Lowering of analysed bytecode to Cranelift IR: one function per contract.
+//! Lowering of analysed bytecode to Cranelift IR: one function per contract,
+//! following a [`Plan`].
 //!
-//! Per block: one gas check and one stack-bounds check on entry, then the
-//! instructions on a virtual stack of SSA words (see [`vstack`]), which is
-//! written to the frame's stack memory only at block exits and before runtime
-//! calls that read the stack. Opcode families live in submodules.
+//! Gas left and the height of the current region's anchor are Cranelift
+//! variables across the whole function; stack items are variables named by
+//! their offset in the region (see [`vstack`]), so values stay in registers
+//! from block to block and Cranelift places the phis. The context is
+//! written only where the runtime reads it: before runtime calls (gas),
+//! at the end of the frame (gas) and on the dispatch path (the stack in
+//! memory). Opcode families live in submodules.
 
 mod arith;
 mod control;
@@ -12,8 +16,10 @@ mod runtime;
 pub(crate) mod vstack;
 pub mod word;
 
-use crate::analysis::{push_value, Analysis, Terminator};
+use crate::analysis::{push_value, Terminator};
 use crate::context::{exit, halt_code, offsets};
+use crate::passes::plan::Plan;
+use crate::passes::value::AbsVal;
 use crate::shims::Shim;
 use cevm_runtime::frame::STACK_LIMIT;
 use cevm_runtime::opcode::{self, op, Instruction};
@@ -24,81 +30,136 @@ use cranelift_codegen::ir::{
     Value,
 };
 use cranelift_frontend::{FunctionBuilder, Variable};
-use vstack::{Slot, VStack};
+use std::collections::HashMap;
+use vstack::{EntryFact, Slot, SlotVars, VStack};
 use word::Word;
 
-/// Bytes of the scratch area runtime calls take their operands in (three words).
-const SCRATCH_BYTES: u32 = 3 * 32;
+/// Words of the scratch area runtime calls take their operands in (CALL
+/// takes seven).
+const SCRATCH_WORDS: u32 = 7;
 
 /// Builds the IR of one contract.
-pub(crate) struct Lowering<'a, 'b> {
+pub(crate) struct Lowering<'p, 'a, 'c, 'b> {
     /// The function being built.
     pub b: FunctionBuilder<'b>,
-    an: &'a Analysis<'a>,
+    plan: &'p Plan<'a, 'c>,
     /// Signatures of the shims, in [`Shim`] order, for indirect calls.
     shims: Vec<SigRef>,
     ctx_ptr: Value,
     stack_base: Value,
-    /// EVM stack height (i64).
-    sp: Variable,
-    /// Gas left (i64, read as unsigned).
+    /// Gas left (i64; negative between a charge and its check means out of gas).
     gas: Variable,
-    blocks: Vec<Block>,
+    /// Entry height of the current region's anchor (i64).
+    anchor_height: Variable,
+    slot_vars: SlotVars,
+    /// The IR block of each analysed block that can run.
+    blocks: Vec<Option<Block>>,
     /// Shared blocks returning a constant exit code, by code.
-    halt_blocks: std::collections::HashMap<u32, Block>,
+    halt_blocks: HashMap<u32, Block>,
+    /// The dispatch over JUMPDESTs, with parameters (target, height).
     dispatch: Option<Block>,
     /// Shared block returning the code a runtime call left in the context.
     exit_from_ctx: Option<Block>,
     scratch: StackSlot,
     /// The virtual stack of the block being lowered.
     vs: VStack,
+    /// The canonical zero limb.
+    zero: Value,
     /// Bytes of memory known to exist at this point of the block (from
     /// accesses at constant offsets that already succeeded in it).
     known_memory: u64,
 }
 
-impl<'a, 'b> Lowering<'a, 'b> {
-    /// Prepares the entry and exit blocks of `b`'s function, whose signature
-    /// is `(ctx: i64, stack: i64) -> i32` and whose shim signatures are
-    /// `shims` in [`Shim`] order.
-    pub fn new(mut b: FunctionBuilder<'b>, an: &'a Analysis<'a>, shims: Vec<SigRef>) -> Self {
+impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
+    /// Prepares the entry block of `b`'s function, whose signature is
+    /// `(ctx: i64, stack: i64) -> i32` and whose shim signatures are `shims`
+    /// in [`Shim`] order.
+    pub fn new(mut b: FunctionBuilder<'b>, plan: &'p Plan<'a, 'c>, shims: Vec<SigRef>) -> Self {
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
         let ctx_ptr = b.block_params(entry)[0];
         let stack_base = b.block_params(entry)[1];
-        // Gas and height start in the context (height 0, gas from the frame).
-        let sp = b.declare_var(types::I64);
         let gas = b.declare_var(types::I64);
+        let anchor_height = b.declare_var(types::I64);
         let scratch = b.create_sized_stack_slot(StackSlotData::new(
             StackSlotKind::ExplicitSlot,
-            SCRATCH_BYTES,
+            SCRATCH_WORDS * 32,
             5,
         ));
-        let blocks: Vec<Block> = an.blocks.iter().map(|_| b.create_block()).collect();
-        b.ins().jump(blocks[0], &[]);
-        b.seal_block(entry);
-        Lowering {
+        let zero = b.ins().iconst(types::I64, 0);
+        let g = b
+            .ins()
+            .load(types::I64, MemFlagsData::trusted(), ctx_ptr, offsets::GAS);
+        b.def_var(gas, g);
+        let an = plan.an;
+        let mut blocks = vec![None; an.blocks.len()];
+        for &i in &plan.cfg.order {
+            let block = b.create_block();
+            if plan.regions.is_anchor(i) && anchor_takes_height(plan, i) {
+                b.append_block_param(block, types::I64);
+                for _ in 0..plan.regions.params[i] * 4 {
+                    b.append_block_param(block, types::I64);
+                }
+            }
+            blocks[i] = Some(block);
+        }
+        let vs = VStack::new(
+            vstack::Frame {
+                base: stack_base,
+                params: 0,
+            },
+            0,
+            0,
+            HashMap::new(),
+            zero,
+        );
+        let mut l = Lowering {
             b,
-            an,
+            plan,
             shims,
             ctx_ptr,
             stack_base,
-            sp,
             gas,
+            anchor_height,
+            slot_vars: SlotVars::default(),
             blocks,
-            halt_blocks: std::collections::HashMap::new(),
+            halt_blocks: HashMap::new(),
             dispatch: None,
             exit_from_ctx: None,
             scratch,
-            vs: VStack::default(),
+            vs,
+            zero,
             known_memory: 0,
+        };
+        l.enter_code(entry);
+        l
+    }
+
+    /// The jump from the function's entry to block 0 (at height 0).
+    fn enter_code(&mut self, entry: Block) {
+        match self.blocks.first().copied().flatten() {
+            Some(first) => {
+                let params = self.plan.regions.params[0];
+                if params > 0 {
+                    // Block 0 reads more than the empty stack holds.
+                    let halt = self.halt_block(halt_code(HaltReason::StackUnderflow));
+                    self.b.ins().jump(halt, &[]);
+                } else if anchor_takes_height(self.plan, 0) {
+                    let h = self.b.ins().iconst(types::I64, 0);
+                    self.b.ins().jump(first, &[h.into()]);
+                } else {
+                    self.b.ins().jump(first, &[]);
+                }
+            }
+            None => self.exit_with(exit::STOP),
         }
+        self.b.seal_block(entry);
     }
 
     /// Lowers every block and finishes the function.
     pub fn lower_all(mut self, config: cranelift_codegen::isa::TargetFrontendConfig) {
-        for index in 0..self.an.blocks.len() {
+        for &index in &self.plan.cfg.order {
             self.lower_block(index);
         }
         self.emit_dispatch();
@@ -124,8 +185,7 @@ impl<'a, 'b> Lowering<'a, 'b> {
         self.b.ins().call_indirect(sig, callee, args)
     }
 
-    /// Ends the current block by returning `code` (gas and height in the
-    /// context are left as they are: callers store them when they matter).
+    /// Ends the current block by returning `code`.
     fn exit_with(&mut self, code: u32) {
         let c = self.b.ins().iconst(types::I32, code as i64);
         self.b.ins().return_(&[c]);
@@ -210,77 +270,159 @@ impl<'a, 'b> Lowering<'a, 'b> {
         self.b.def_var(self.gas, g);
     }
 
-    fn lower_block(&mut self, index: usize) {
-        let info = self.an.blocks[index].clone();
-        self.b.switch_to_block(self.blocks[index]);
-        self.load_gas();
-        let height = self.b.ins().load(
-            types::I64,
-            MemFlagsData::trusted(),
-            self.ctx_ptr,
-            offsets::STACK_LEN,
-        );
-        self.b.def_var(self.sp, height);
+    /// Halts out of gas unless the gas counter is non-negative.
+    fn check_gas_now(&mut self) {
+        let g = self.b.use_var(self.gas);
+        let negative = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, g, 0);
+        let oog = self.halt_block(halt_code(HaltReason::OutOfGas));
+        let cont = self.b.create_block();
+        self.b.ins().brif(negative, oog, &[], cont, &[]);
+        self.continue_in(cont);
+    }
 
-        let needed = info.stack_needed as i64;
-        let growth = info.max_growth as i64;
-        let limit = STACK_LIMIT as i64;
-        if needed > limit {
-            self.exit_with(halt_code(HaltReason::StackUnderflow));
-            return;
+    /// The absolute height at region offset `o` (i64).
+    fn height_at(&mut self, o: i32) -> Value {
+        let h = self.b.use_var(self.anchor_height);
+        self.b.ins().iadd_imm_s(h, o as i64)
+    }
+
+    fn lower_block(&mut self, index: usize) {
+        let plan = self.plan;
+        let an = plan.an;
+        let info = &an.blocks[index];
+        let checks = plan.blocks[index];
+        let place = plan.regions.place[index].expect("ordered blocks are placed");
+        let block = self.blocks[index].expect("ordered blocks have IR blocks");
+        self.b.switch_to_block(block);
+        if place.anchor == index {
+            self.enter_anchor(index, block);
         }
-        if needed + growth > limit {
-            self.exit_with(halt_code(HaltReason::StackOverflow));
-            return;
-        }
-        let sp0 = self.b.use_var(self.sp);
-        self.entry_checks(info.static_gas, sp0, needed, growth);
-        let offset = self.b.ins().ishl_imm_u(sp0, 5);
-        let top = self.b.ins().iadd(self.stack_base, offset);
-        self.vs = VStack::new(top, sp0, info.stack_needed as usize);
+
+        // Gas first, then the stack bounds, with one branch for all.
+        let g = self.b.use_var(self.gas);
+        let g = self.b.ins().iadd_imm_s(g, -(info.static_gas as i64));
+        self.b.def_var(self.gas, g);
+        self.entry_checks(index, place.offset, g, checks);
+
+        let h = self.b.use_var(self.anchor_height);
+        let offset = self.b.ins().ishl_imm_u(h, 5);
+        let base = self.b.ins().iadd(self.stack_base, offset);
+        let anchor = place.anchor;
+        let frame = vstack::Frame {
+            base,
+            params: plan.regions.params[anchor] as i32,
+        };
+        let facts = self.entry_facts(index, place.offset);
+        self.vs = VStack::new(frame, place.offset, info.stack_needed, facts, self.zero);
         self.known_memory = 0;
 
         // Static gas of the block's instructions not executed yet (GAS and
         // runtime calls that observe gas give it back first).
         let mut ahead = info.static_gas;
-        let instrs = self.an.block_instructions(index).to_vec();
+        let instrs = an.block_instructions(index);
         let body_len = match info.terminator {
             Terminator::FallThrough | Terminator::EndOfCode => instrs.len(),
             _ => instrs.len().saturating_sub(1),
         };
         for ins in &instrs[..body_len] {
-            let cost =
-                opcode::info_in(ins.opcode, self.an.spec).map_or(0, |i| i.static_gas(self.an.spec));
+            let cost = opcode::info_in(ins.opcode, an.spec).map_or(0, |i| i.static_gas(an.spec));
             ahead -= cost;
             self.lower_instruction(ins, ahead);
         }
-        self.lower_terminator(&info, instrs.last().copied());
+        self.lower_terminator(index, instrs.last().copied());
     }
 
-    /// The block's one gas check and one stack-bounds check, with a single
-    /// branch: the cold failure path works out which one failed.
-    fn entry_checks(&mut self, static_gas: u64, sp0: Value, needed: i64, growth: i64) {
-        let check_stack = needed > 0 || growth > 0;
-        if static_gas == 0 && !check_stack {
+    /// Binds an anchor's block parameters: its entry height and top items.
+    fn enter_anchor(&mut self, index: usize, block: Block) {
+        let params: Vec<Value> = self.b.block_params(block).to_vec();
+        let h = match params.first() {
+            Some(&h) => h,
+            None => self.b.ins().iconst(types::I64, 0),
+        };
+        self.b.def_var(self.anchor_height, h);
+        let k = self.plan.regions.params[index] as i32;
+        for j in 0..k {
+            let o = j - k;
+            let vars = self.slot_vars.get(&mut self.b, o);
+            for (limb, var) in vars.into_iter().enumerate() {
+                self.b.def_var(var, params[1 + 4 * j as usize + limb]);
+            }
+        }
+    }
+
+    /// The analysis' knowledge of the block's entry items, by region offset.
+    fn entry_facts(&self, index: usize, offset: i32) -> HashMap<i32, EntryFact> {
+        let mut facts = HashMap::new();
+        let Some(entry) = &self.plan.facts.blocks[index].entry else {
+            return facts;
+        };
+        let pool = &self.plan.facts.pool;
+        for (depth, &v) in entry.items.iter().rev().enumerate() {
+            let o = offset - 1 - depth as i32;
+            let fact = match v {
+                AbsVal::Const(_) => pool.as_const(v).map(EntryFact::Const),
+                _ => {
+                    let bits = pool.width(v);
+                    (bits < 256).then_some(EntryFact::Bits(bits))
+                }
+            };
+            if let Some(f) = fact {
+                facts.insert(o, f);
+            }
+        }
+        facts
+    }
+
+    /// The checks the plan keeps for the block, with a single branch: the
+    /// cold failure path works out which one failed.
+    fn entry_checks(
+        &mut self,
+        index: usize,
+        offset: i32,
+        gas: Value,
+        checks: crate::passes::plan::BlockPlan,
+    ) {
+        let info = &self.plan.an.blocks[index];
+        let needed = info.stack_needed as i64;
+        let growth = info.max_growth as i64;
+        let limit = STACK_LIMIT as i64;
+        if !(checks.check_gas || checks.check_underflow || checks.check_overflow) {
             return;
         }
-        let g = self.b.use_var(self.gas);
-        let gas_ok =
-            self.b
-                .ins()
-                .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, g, static_gas as i64);
-        // sp0 in [needed, limit - growth], as one unsigned range check.
-        let rel = self.b.ins().iadd_imm_s(sp0, -needed);
-        let stack_ok = self.b.ins().icmp_imm_s(
-            IntCC::UnsignedLessThanOrEqual,
-            rel,
-            STACK_LIMIT as i64 - growth - needed,
+        let mut conds = Vec::new();
+        let gas_ok = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, gas, 0);
+        if checks.check_gas {
+            conds.push(gas_ok);
+        }
+        let height = self.height_at(offset);
+        let (low, high) = (
+            if checks.check_underflow { needed } else { 0 },
+            if checks.check_overflow {
+                limit - growth
+            } else {
+                limit
+            },
         );
-        let ok = match (static_gas > 0, check_stack) {
-            (true, true) => self.b.ins().band(gas_ok, stack_ok),
-            (true, false) => gas_ok,
-            _ => stack_ok,
-        };
+        let stack_checked = checks.check_underflow || checks.check_overflow;
+        // height in [low, high], as one unsigned range check.
+        let rel = self.b.ins().iadd_imm_s(height, -low);
+        if stack_checked {
+            let ok = if high < low {
+                self.b.ins().iconst(types::I8, 0)
+            } else {
+                self.b
+                    .ins()
+                    .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, rel, high - low)
+            };
+            conds.push(ok);
+        }
+        let ok = conds
+            .into_iter()
+            .reduce(|a, c| self.b.ins().band(a, c))
+            .expect("at least one check");
         let cont = self.b.create_block();
         let fail = self.b.create_block();
         self.b.set_cold_block(fail);
@@ -295,12 +437,14 @@ impl<'a, 'b> Lowering<'a, 'b> {
         let o = code(&mut self.b, HaltReason::StackOverflow);
         let oog = code(&mut self.b, HaltReason::OutOfGas);
         let stack_code = self.b.ins().select(under, u, o);
-        let code = self.b.ins().select(gas_ok, stack_code, oog);
+        let code = if checks.check_gas {
+            self.b.ins().select(gas_ok, stack_code, oog)
+        } else {
+            stack_code
+        };
         self.b.ins().return_(&[code]);
 
         self.continue_in(cont);
-        let left = self.b.ins().iadd_imm_s(g, -(static_gas as i64));
-        self.b.def_var(self.gas, left);
     }
 
     fn lower_instruction(&mut self, ins: &Instruction<'_>, gas_ahead: u64) {
@@ -311,18 +455,19 @@ impl<'a, 'b> Lowering<'a, 'b> {
                 self.vs.pop();
             }
             op::DUP1..=op::DUP16 => {
-                let n = (code - op::DUP1) as usize;
-                let slot = self.vs.dup_slot(&mut self.b, n);
+                let slot = self.vs.peek((code - op::DUP1) as usize);
                 self.vs.push(slot);
             }
             op::SWAP1..=op::SWAP16 => self.vs.swap((code - op::SWAP1 + 1) as usize),
             op::JUMPDEST => {}
             op::PC => self.vs.push(Slot::Const(U256::from(ins.pc))),
-            op::CODESIZE => self.vs.push(Slot::Const(U256::from(self.an.code.len()))),
+            op::CODESIZE => self
+                .vs
+                .push(Slot::Const(U256::from(self.plan.an.code.len()))),
             op::GAS => {
                 let g = self.b.use_var(self.gas);
                 let g = self.b.ins().iadd_imm_s(g, gas_ahead as i64);
-                let w = word::from_u64(&mut self.b, g);
+                let w = self.u64_word(g);
                 self.vs.push(Slot::Word(w));
             }
             op::MSIZE => {
@@ -332,7 +477,7 @@ impl<'a, 'b> Lowering<'a, 'b> {
                     self.ctx_ptr,
                     offsets::MEM_LEN,
                 );
-                let w = word::from_u64(&mut self.b, len);
+                let w = self.u64_word(len);
                 self.vs.push(Slot::Word(w));
             }
             op::MLOAD => self.lower_mload(),
@@ -346,10 +491,15 @@ impl<'a, 'b> Lowering<'a, 'b> {
         }
     }
 
+    /// A word holding `v` (an i64) in its low limb.
+    fn u64_word(&self, v: Value) -> Word {
+        [v, self.zero, self.zero, self.zero]
+    }
+
     /// Pops a word, materialising it.
     fn pop_word(&mut self) -> Word {
         let slot = self.vs.pop();
-        self.vs.materialize(&mut self.b, slot)
+        self.vs.materialize(&mut self.b, &mut self.slot_vars, slot)
     }
 
     /// Pushes a computed word.
@@ -357,57 +507,19 @@ impl<'a, 'b> Lowering<'a, 'b> {
         self.vs.push(Slot::Word(w));
     }
 
-    /// Writes the virtual stack to memory, and the gas and height to the
-    /// context, for the next block (or the caller) to pick up.
-    fn leave_block(&mut self) {
-        let height = self.vs.flush(&mut self.b);
-        self.b.def_var(self.sp, height);
-        self.b.ins().store(
-            MemFlagsData::trusted(),
-            height,
-            self.ctx_ptr,
-            offsets::STACK_LEN,
-        );
-        self.store_gas();
+    /// The IR block of the analysed block starting at `pc`, if it can run.
+    fn block_at(&self, pc: usize) -> Option<usize> {
+        self.plan
+            .an
+            .block_at(pc)
+            .filter(|&i| self.blocks[i].is_some())
     }
+}
 
-    /// The shared block a computed jump goes through (created on first use).
-    fn dispatch_block(&mut self) -> Block {
-        if let Some(d) = self.dispatch {
-            return d;
-        }
-        let d = self.b.create_block();
-        self.dispatch = Some(d);
-        d
-    }
-
-    fn emit_dispatch(&mut self) {
-        let Some(d) = self.dispatch else {
-            return;
-        };
-        self.b.switch_to_block(d);
-        let target = self.b.ins().load(
-            types::I64,
-            MemFlagsData::trusted(),
-            self.ctx_ptr,
-            offsets::JUMP_TARGET,
-        );
-        let invalid = self.b.create_block();
-        let mut switch = cranelift_frontend::Switch::new();
-        for (info, &block) in self.an.blocks.iter().zip(&self.blocks) {
-            if self.an.jumpdests.is_valid(info.start) {
-                switch.set_entry(info.start as u128, block);
-            }
-        }
-        switch.emit(&mut self.b, target, invalid);
-        self.continue_in(invalid);
-        self.exit_with(halt_code(HaltReason::InvalidJump));
-    }
-
-    /// The IR block of the analysed block starting at `pc`.
-    fn block_at(&self, pc: usize) -> Option<Block> {
-        self.an.block_at(pc).map(|i| self.blocks[i])
-    }
+/// Whether anchor `index` takes its entry height as a block parameter
+/// (block 0 does not when nothing jumps to it: its height is 0).
+fn anchor_takes_height(plan: &Plan<'_, '_>, index: usize) -> bool {
+    index != 0 || !plan.cfg.preds[0].is_empty() || plan.cfg.dispatch_targets.contains(&0)
 }
 
 /// The exit code a terminator without a runtime call produces.

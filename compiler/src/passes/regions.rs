@@ -138,7 +138,14 @@ impl Regions {
             } else {
                 guaranteed
             });
-            params[a] = MAX_PARAMS.min(depth[a].max(0) as u32).min(safe);
+            // Block 0 entered only at the frame's start has nothing below it.
+            let only_start =
+                a == 0 && cfg.preds[0].is_empty() && !cfg.dispatch_targets.contains(&0);
+            params[a] = if only_start {
+                0
+            } else {
+                MAX_PARAMS.min(depth[a].max(0) as u32).min(safe)
+            };
         }
         Regions { place, params }
     }

@@ -1,11 +1,11 @@
 //! The generic runtime call for every opcode compiled code does not inline:
-//! operands are read from the frame's stack memory (native code writes its
-//! SSA stack there first), the operation from `cevm_runtime::ops` runs, and
-//! its result is written back in place of the operands.
+//! native code writes the operands to a scratch area (top of the stack
+//! first), the operation from `cevm_runtime::ops` runs, and its result is
+//! written over the first operand. The EVM stack itself stays with native
+//! code, which has checked its bounds before the call.
 
 use super::guard;
 use crate::context::{exit, halt_code, JitContext};
-use cevm_runtime::frame::STACK_LIMIT;
 use cevm_runtime::opcode::{self, op};
 use cevm_runtime::{ops, CallKind, HaltReason, U256};
 
@@ -17,7 +17,7 @@ enum Outcome {
     Exit(u32),
 }
 
-/// Runs `opcode` on the stack of height `ctx.stack_len`; returns an exit code.
+/// Runs `opcode` on the operands at `args`; returns an exit code.
 ///
 /// `gas_ahead` is the static gas native code already charged for the rest of
 /// its block: it is given back while the operation runs, so that what the
@@ -25,9 +25,14 @@ enum Outcome {
 /// is exact, and charged again afterwards.
 ///
 /// # Safety
-/// `ctx` must be the running context, whose `stack` points to the frame's
-/// 1024-word stack and whose `stack_len` native code has just written.
-pub unsafe extern "C" fn cevm_op(ctx: *mut JitContext<'_, '_>, opcode: u32, gas_ahead: u64) -> u32 {
+/// `ctx` must be the running context and `args` must point to as many
+/// readable and writable words as the opcode has inputs (at least one).
+pub unsafe extern "C" fn cevm_op(
+    ctx: *mut JitContext<'_, '_>,
+    opcode: u32,
+    gas_ahead: u64,
+    args: *mut U256,
+) -> u32 {
     guard(|| {
         // SAFETY: native code passes its own context.
         let ctx = unsafe { &mut *ctx };
@@ -37,26 +42,14 @@ pub unsafe extern "C" fn cevm_op(ctx: *mut JitContext<'_, '_>, opcode: u32, gas_
         let Some(info) = opcode::info_in(opcode, ctx.frame.spec) else {
             return halt_code(HaltReason::UndefinedOpcode);
         };
-        let len = ctx.stack_len as usize;
         let inputs = info.inputs as usize;
-        if len > STACK_LIMIT || len < inputs {
-            return halt_code(HaltReason::StackUnderflow);
-        }
-        if len - inputs + info.outputs as usize > STACK_LIMIT {
-            return halt_code(HaltReason::StackOverflow);
-        }
-        // SAFETY: native code wrote the `len` items below `stack_len` before
-        // the call, the area holds STACK_LIMIT words, and nothing else refers
-        // to it while the shim runs. Words above `len` may be uninitialised,
-        // so only the items are viewed as a slice.
-        let items = unsafe { std::slice::from_raw_parts_mut(ctx.stack, len) };
-        let mut args = [U256::ZERO; 7];
-        for (i, arg) in args.iter_mut().enumerate().take(inputs) {
-            *arg = items[len - 1 - i];
-        }
+        let mut operands = [U256::ZERO; 7];
+        // SAFETY: native code passes a scratch area holding `inputs` words.
+        let given = unsafe { std::slice::from_raw_parts(args, inputs) };
+        operands[..inputs].copy_from_slice(given);
         ctx.gas = ctx.gas.saturating_add(gas_ahead);
         ctx.gas_to_frame();
-        let outcome = run(ctx, opcode, &args);
+        let outcome = run(ctx, opcode, &operands);
         ctx.gas_from_frame();
         ctx.refresh_memory();
         if matches!(outcome, Ok(Outcome::Continue(_))) {
@@ -68,8 +61,8 @@ pub unsafe extern "C" fn cevm_op(ctx: *mut JitContext<'_, '_>, opcode: u32, gas_
         match outcome {
             Ok(Outcome::Continue(value)) => {
                 if let Some(v) = value {
-                    // SAFETY: checked above: len - inputs + outputs <= STACK_LIMIT.
-                    unsafe { ctx.stack.add(len - inputs).write(v) };
+                    // SAFETY: the scratch area holds at least one word.
+                    unsafe { args.write(v) };
                 }
                 exit::CONTINUE
             }

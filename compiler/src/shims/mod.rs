@@ -64,7 +64,7 @@ pub enum ShimKind {
     CtxArgs,
     /// `fn(ctx, offset: u64, overflow: u64, len: u64) -> u32`.
     MemExpand,
-    /// `fn(ctx, opcode: u32, gas_ahead: u64) -> u32`.
+    /// `fn(ctx, opcode: u32, gas_ahead: u64, args: *mut U256) -> u32`.
     Op,
 }
 
@@ -177,8 +177,9 @@ pub type CtxArgsFn = for<'f, 'a> unsafe extern "C" fn(*mut JitContext<'f, 'a>, *
 /// The memory expansion shim: `fn(ctx, offset, overflow, len) -> u32`.
 pub type MemExpandFn =
     for<'f, 'a> unsafe extern "C" fn(*mut JitContext<'f, 'a>, u64, u64, u64) -> u32;
-/// The generic opcode shim: `fn(ctx, opcode, gas_ahead) -> u32`.
-pub type OpFn = for<'f, 'a> unsafe extern "C" fn(*mut JitContext<'f, 'a>, u32, u64) -> u32;
+/// The generic opcode shim: `fn(ctx, opcode, gas_ahead, args) -> u32`.
+pub type OpFn =
+    for<'f, 'a> unsafe extern "C" fn(*mut JitContext<'f, 'a>, u32, u64, *mut U256) -> u32;
 
 /// The runtime functions compiled code calls, as a table of function
 /// pointers that native code finds through [`JitContext::shims`].
@@ -283,6 +284,7 @@ impl ShimKind {
                 sig.params.push(AbiParam::new(ptr));
                 sig.params.push(AbiParam::new(types::I32));
                 sig.params.push(AbiParam::new(types::I64));
+                sig.params.push(AbiParam::new(ptr));
                 sig.returns.push(AbiParam::new(types::I32));
             }
         }
@@ -295,7 +297,7 @@ impl ShimKind {
             ShimKind::Pure => "(ptr)",
             ShimKind::CtxArgs => "(ptr,ptr)->i32",
             ShimKind::MemExpand => "(ptr,i64,i64,i64)->i32",
-            ShimKind::Op => "(ptr,i32,i64)->i32",
+            ShimKind::Op => "(ptr,i32,i64,ptr)->i32",
         }
     }
 }
