@@ -21,11 +21,6 @@ impl Lowering<'_, '_, '_, '_> {
         let binary: Option<Binary> = match code {
             op::ADD => Some(word::add),
             op::SUB => Some(word::sub),
-            op::LT => Some(|b, x, y| word::lt(b, x, y, false)),
-            op::GT => Some(|b, x, y| word::lt(b, y, x, false)),
-            op::SLT => Some(|b, x, y| word::lt(b, x, y, true)),
-            op::SGT => Some(|b, x, y| word::lt(b, y, x, true)),
-            op::EQ => Some(word::eq),
             op::AND => Some(word::and),
             op::OR => Some(word::or),
             op::XOR => Some(word::xor),
@@ -44,10 +39,28 @@ impl Lowering<'_, '_, '_, '_> {
             return true;
         }
         match code {
-            op::ISZERO => {
+            op::LT | op::GT | op::SLT | op::SGT | op::EQ => {
                 let x = self.pop_word();
-                let r = word::iszero(&mut self.b, x);
-                self.push_word(r);
+                let y = self.pop_word();
+                let b = &mut self.b;
+                let flag = match code {
+                    op::LT => word::less_than(b, x, y, false),
+                    op::GT => word::less_than(b, y, x, false),
+                    op::SLT => word::less_than(b, x, y, true),
+                    op::SGT => word::less_than(b, y, x, true),
+                    _ => word::eq(b, x, y),
+                };
+                self.vs.push(Slot::Flag(flag));
+            }
+            op::ISZERO => {
+                let flag = match self.vs.pop() {
+                    Slot::Flag(c) => word::not_flag(&mut self.b, c),
+                    slot => {
+                        let x = self.vs.materialize(&mut self.b, &mut self.slot_vars, slot);
+                        word::iszero(&mut self.b, x)
+                    }
+                };
+                self.vs.push(Slot::Flag(flag));
             }
             op::NOT => {
                 let x = self.pop_word();

@@ -106,10 +106,13 @@ impl Lowering<'_, '_, '_, '_> {
                         }
                     }
                     None => {
-                        let w = self
-                            .vs
-                            .materialize(&mut self.b, &mut self.slot_vars, cond_slot);
-                        let cond = super::word::is_nonzero(&mut self.b, w);
+                        let cond = match cond_slot {
+                            super::vstack::Slot::Flag(c) => c,
+                            slot => {
+                                let w = self.vs.materialize(&mut self.b, &mut self.slot_vars, slot);
+                                super::word::is_nonzero(&mut self.b, w)
+                            }
+                        };
                         self.vs.commit(&mut self.b, &mut self.slot_vars);
                         self.emit_jump(index, ways, value, Some((cond, next_way)));
                     }

@@ -24,6 +24,9 @@ pub enum Slot {
     Const(U256),
     /// A value computed in the block.
     Word(Word),
+    /// 1 or 0 as an i8 condition (comparisons, ISZERO): a JUMPI branches
+    /// on it directly, ISZERO negates it.
+    Flag(Value),
 }
 
 /// What the stack analysis knows about an entry item.
@@ -153,7 +156,7 @@ impl VStack {
                 Some(EntryFact::Const(c)) => Some(*c),
                 _ => None,
             },
-            Slot::Word(_) => None,
+            Slot::Word(_) | Slot::Flag(_) => None,
         }
     }
 
@@ -203,6 +206,10 @@ impl VStack {
     ) -> Word {
         match slot {
             Slot::Word(w) => w,
+            Slot::Flag(c) => {
+                let v = b.ins().uextend(types::I64, c);
+                [v, self.zero, self.zero, self.zero]
+            }
             Slot::Const(c) => word::const_word(b, c.into_limbs()),
             Slot::Entry(o) => {
                 if let Some(EntryFact::Const(c)) = self.facts.get(&o) {

@@ -4,13 +4,44 @@
 //! Where a 128-bit operation maps to a short native sequence (add/sub with
 //! carry, comparisons, shifts, leading-zero count), the two halves of a word
 //! are joined into i128 values and split again afterwards.
+//!
+//! Limbs that are known constants at compile time (zero above a narrow
+//! value: an address, a flag, a small constant, a value the stack analysis
+//! bounds) are not computed on: each operation looks at its operands'
+//! limbs and skips the work a zero limb makes unnecessary.
 
-use cranelift_codegen::ir::{types, InstBuilder, Value};
+use cranelift_codegen::ir::condcodes::{CondCode, IntCC};
+use cranelift_codegen::ir::{types, InstBuilder, InstructionData, Opcode, Value, ValueDef};
 use cranelift_frontend::FunctionBuilder;
 
 /// A 256-bit EVM word: four i64 limbs, least significant first (the layout
 /// of `U256` in memory on a little-endian host).
 pub type Word = [Value; 4];
+
+/// The constant `v` is, if it is defined by an `iconst`.
+pub fn constant(b: &FunctionBuilder, v: Value) -> Option<i64> {
+    let dfg = &b.func.dfg;
+    match dfg.value_def(v) {
+        ValueDef::Result(inst, 0) => match dfg.insts[inst] {
+            InstructionData::UnaryImm {
+                opcode: Opcode::Iconst,
+                imm,
+            } => Some(imm.bits()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether `v` is the constant zero.
+pub fn is_zero(b: &FunctionBuilder, v: Value) -> bool {
+    constant(b, v) == Some(0)
+}
+
+/// Whether limbs `from..4` of `w` are all known zero.
+fn zero_from(b: &FunctionBuilder, w: &Word, from: usize) -> bool {
+    w[from..].iter().all(|&l| is_zero(b, l))
+}
 
 /// The limbs of a constant.
 pub fn const_word(b: &mut FunctionBuilder, limbs: [u64; 4]) -> Word {
@@ -29,10 +60,25 @@ pub fn from_flag(b: &mut FunctionBuilder, flag: Value) -> Word {
     from_u64(b, v)
 }
 
+/// The negation of the condition `c` (an inverted comparison where `c` is one).
+pub fn not_flag(b: &mut FunctionBuilder, c: Value) -> Value {
+    if let ValueDef::Result(inst, 0) = b.func.dfg.value_def(c) {
+        match b.func.dfg.insts[inst] {
+            InstructionData::IntCompare { cond, args, .. } => {
+                return b.ins().icmp(cond.complement(), args[0], args[1]);
+            }
+            _ => {}
+        }
+    }
+    b.ins().bxor_imm_u(c, 1)
+}
+
+fn half(b: &mut FunctionBuilder, lo: Value, hi: Value) -> Value {
+    b.ins().iconcat(lo, hi)
+}
+
 fn halves(b: &mut FunctionBuilder, w: Word) -> (Value, Value) {
-    let lo = b.ins().iconcat(w[0], w[1]);
-    let hi = b.ins().iconcat(w[2], w[3]);
-    (lo, hi)
+    (half(b, w[0], w[1]), half(b, w[2], w[3]))
 }
 
 fn from_halves(b: &mut FunctionBuilder, lo: Value, hi: Value) -> Word {
@@ -43,59 +89,113 @@ fn from_halves(b: &mut FunctionBuilder, lo: Value, hi: Value) -> Word {
 
 /// `x + y mod 2^256`.
 pub fn add(b: &mut FunctionBuilder, x: Word, y: Word) -> Word {
-    let (xl, xh) = halves(b, x);
-    let (yl, yh) = halves(b, y);
+    if zero_from(b, &x, 0) {
+        return y;
+    }
+    if zero_from(b, &y, 0) {
+        return x;
+    }
+    let (xh_zero, yh_zero) = (zero_from(b, &x, 2), zero_from(b, &y, 2));
+    let xl = half(b, x[0], x[1]);
+    let yl = half(b, y[0], y[1]);
     let (lo, carry) = b.ins().uadd_overflow(xl, yl);
+    let (l0, l1) = b.ins().isplit(lo);
+    if xh_zero && yh_zero {
+        // Two 128-bit numbers: the carry is the whole upper half.
+        let c = b.ins().uextend(types::I64, carry);
+        let zero = b.ins().iconst(types::I64, 0);
+        return [l0, l1, c, zero];
+    }
     let carry = b.ins().uextend(types::I128, carry);
-    let hi = b.ins().iadd(xh, yh);
+    let hi = match (xh_zero, yh_zero) {
+        (true, _) => half(b, y[2], y[3]),
+        (_, true) => half(b, x[2], x[3]),
+        _ => {
+            let xh = half(b, x[2], x[3]);
+            let yh = half(b, y[2], y[3]);
+            b.ins().iadd(xh, yh)
+        }
+    };
     let hi = b.ins().iadd(hi, carry);
-    from_halves(b, lo, hi)
+    let (l2, l3) = b.ins().isplit(hi);
+    [l0, l1, l2, l3]
 }
 
 /// `x - y mod 2^256`.
 pub fn sub(b: &mut FunctionBuilder, x: Word, y: Word) -> Word {
-    let (xl, xh) = halves(b, x);
-    let (yl, yh) = halves(b, y);
+    if zero_from(b, &y, 0) {
+        return x;
+    }
+    let yh_zero = zero_from(b, &y, 2);
+    let xl = half(b, x[0], x[1]);
+    let yl = half(b, y[0], y[1]);
     let (lo, borrow) = b.ins().usub_overflow(xl, yl);
     let borrow = b.ins().uextend(types::I128, borrow);
-    let hi = b.ins().isub(xh, yh);
+    let xh = half(b, x[2], x[3]);
+    let hi = if yh_zero {
+        xh
+    } else {
+        let yh = half(b, y[2], y[3]);
+        b.ins().isub(xh, yh)
+    };
     let hi = b.ins().isub(hi, borrow);
     from_halves(b, lo, hi)
 }
 
+/// The OR of the limbs of `x` from `from` on that are not known zero
+/// (`None` if all are).
+fn or_limbs(b: &mut FunctionBuilder, x: &Word, from: usize) -> Option<Value> {
+    let live: Vec<Value> = x[from..].iter().copied().filter(|&l| !is_zero(b, l)).collect();
+    live.into_iter().reduce(|acc, l| b.ins().bor(acc, l))
+}
+
 /// Whether any limb is non-zero (an i8 condition).
 pub fn is_nonzero(b: &mut FunctionBuilder, x: Word) -> Value {
-    let a = b.ins().bor(x[0], x[1]);
-    let c = b.ins().bor(x[2], x[3]);
-    let all = b.ins().bor(a, c);
-    b.ins()
-        .icmp_imm_s(cranelift_codegen::ir::condcodes::IntCC::NotEqual, all, 0)
+    match or_limbs(b, &x, 0) {
+        Some(all) => b.ins().icmp_imm_s(IntCC::NotEqual, all, 0),
+        None => b.ins().iconst(types::I8, 0),
+    }
+}
+
+/// Whether every limb is zero (an i8 condition).
+pub fn is_zero_word(b: &mut FunctionBuilder, x: Word) -> Value {
+    match or_limbs(b, &x, 0) {
+        Some(all) => b.ins().icmp_imm_s(IntCC::Equal, all, 0),
+        None => b.ins().iconst(types::I8, 1),
+    }
 }
 
 /// Whether the upper three limbs are non-zero, i.e. `x >= 2^64` (an i8 condition).
 pub fn exceeds_u64(b: &mut FunctionBuilder, x: Word) -> Value {
-    let a = b.ins().bor(x[1], x[2]);
-    let all = b.ins().bor(a, x[3]);
-    b.ins()
-        .icmp_imm_s(cranelift_codegen::ir::condcodes::IntCC::NotEqual, all, 0)
+    match or_limbs(b, &x, 1) {
+        Some(all) => b.ins().icmp_imm_s(IntCC::NotEqual, all, 0),
+        None => b.ins().iconst(types::I8, 0),
+    }
 }
 
-/// ISZERO.
-pub fn iszero(b: &mut FunctionBuilder, x: Word) -> Word {
-    let nz = is_nonzero(b, x);
-    let z = b.ins().bxor_imm_u(nz, 1);
-    from_flag(b, z)
+/// ISZERO as a condition.
+pub fn iszero(b: &mut FunctionBuilder, x: Word) -> Value {
+    is_zero_word(b, x)
 }
 
-/// EQ.
-pub fn eq(b: &mut FunctionBuilder, x: Word, y: Word) -> Word {
+/// EQ as a condition.
+pub fn eq(b: &mut FunctionBuilder, x: Word, y: Word) -> Value {
     let d = xor(b, x, y);
-    iszero(b, d)
+    is_zero_word(b, d)
 }
 
 /// `x < y` unsigned (`signed`: as two's complement) as an i8 condition.
 pub fn less_than(b: &mut FunctionBuilder, x: Word, y: Word, signed: bool) -> Value {
-    use cranelift_codegen::ir::condcodes::IntCC;
+    let narrow = |b: &FunctionBuilder, from: usize| zero_from(b, &x, from) && zero_from(b, &y, from);
+    // Operands whose upper limbs are zero are non-negative: both orders agree.
+    if narrow(b, 1) {
+        return b.ins().icmp(IntCC::UnsignedLessThan, x[0], y[0]);
+    }
+    if narrow(b, 2) {
+        let xl = half(b, x[0], x[1]);
+        let yl = half(b, y[0], y[1]);
+        return b.ins().icmp(IntCC::UnsignedLessThan, xl, yl);
+    }
     let (xl, xh) = halves(b, x);
     let (yl, yh) = halves(b, y);
     let hi_cc = if signed {
@@ -110,25 +210,45 @@ pub fn less_than(b: &mut FunctionBuilder, x: Word, y: Word, signed: bool) -> Val
     b.ins().bor(hi_lt, low_decides)
 }
 
-/// LT / GT / SLT / SGT: `x < y` as a word (swap the operands for `>`).
-pub fn lt(b: &mut FunctionBuilder, x: Word, y: Word, signed: bool) -> Word {
-    let f = less_than(b, x, y, signed);
-    from_flag(b, f)
-}
-
 /// AND.
 pub fn and(b: &mut FunctionBuilder, x: Word, y: Word) -> Word {
-    std::array::from_fn(|i| b.ins().band(x[i], y[i]))
+    std::array::from_fn(|i| {
+        if is_zero(b, x[i]) {
+            x[i]
+        } else if is_zero(b, y[i]) || constant(b, x[i]) == Some(-1) {
+            y[i]
+        } else if constant(b, y[i]) == Some(-1) {
+            x[i]
+        } else {
+            b.ins().band(x[i], y[i])
+        }
+    })
 }
 
 /// OR.
 pub fn or(b: &mut FunctionBuilder, x: Word, y: Word) -> Word {
-    std::array::from_fn(|i| b.ins().bor(x[i], y[i]))
+    std::array::from_fn(|i| {
+        if is_zero(b, x[i]) {
+            y[i]
+        } else if is_zero(b, y[i]) {
+            x[i]
+        } else {
+            b.ins().bor(x[i], y[i])
+        }
+    })
 }
 
 /// XOR.
 pub fn xor(b: &mut FunctionBuilder, x: Word, y: Word) -> Word {
-    std::array::from_fn(|i| b.ins().bxor(x[i], y[i]))
+    std::array::from_fn(|i| {
+        if is_zero(b, x[i]) {
+            y[i]
+        } else if is_zero(b, y[i]) {
+            x[i]
+        } else {
+            b.ins().bxor(x[i], y[i])
+        }
+    })
 }
 
 /// NOT.
@@ -144,7 +264,6 @@ pub fn select(b: &mut FunctionBuilder, cond: Value, t: Word, f: Word) -> Word {
 /// The shift amount of SHL/SHR/SAR: the low limb and whether the amount is
 /// 256 or more.
 fn shift_amount(b: &mut FunctionBuilder, s: Word) -> (Value, Value) {
-    use cranelift_codegen::ir::condcodes::IntCC;
     let high = exceeds_u64(b, s);
     let big = b
         .ins()
@@ -156,7 +275,6 @@ fn shift_amount(b: &mut FunctionBuilder, s: Word) -> (Value, Value) {
 /// Shift helpers take `amount` < 256 (an i64); `over` is handled by callers.
 /// Returns `(amount mod 128, amount >= 128, 127 - amount mod 128)`.
 fn split_amount(b: &mut FunctionBuilder, amount: Value) -> (Value, Value, Value) {
-    use cranelift_codegen::ir::condcodes::IntCC;
     let sm = b.ins().band_imm_u(amount, 127);
     let big = b
         .ins()
@@ -236,7 +354,6 @@ pub fn sar(b: &mut FunctionBuilder, shift: Word, value: Word) -> Word {
 
 /// BYTE: byte `index` (0 = most significant) of `value`, 0 if `index` >= 32.
 pub fn byte(b: &mut FunctionBuilder, index: Word, value: Word) -> Word {
-    use cranelift_codegen::ir::condcodes::IntCC;
     let high = exceeds_u64(b, index);
     let big = b
         .ins()
@@ -269,7 +386,6 @@ pub fn byte(b: &mut FunctionBuilder, index: Word, value: Word) -> Word {
 /// above become its sign. About 25 instructions, a third of a general
 /// 256-bit shift pair, which matters for code that is mostly SIGNEXTEND.
 pub fn signextend(b: &mut FunctionBuilder, size: Word, value: Word) -> Word {
-    use cranelift_codegen::ir::condcodes::IntCC;
     let high = exceeds_u64(b, size);
     // size = 31 extends from the top byte: the identity, as computed below.
     let big = b.ins().icmp_imm_s(IntCC::UnsignedGreaterThan, size[0], 31);
@@ -303,7 +419,6 @@ pub fn signextend(b: &mut FunctionBuilder, size: Word, value: Word) -> Word {
 
 /// The number of leading zero bits, 0..=256, as an i64.
 pub fn leading_zeros(b: &mut FunctionBuilder, x: Word) -> Value {
-    use cranelift_codegen::ir::condcodes::IntCC;
     let (lo, hi) = halves(b, x);
     let hz = b.ins().clz(hi);
     let lz = b.ins().clz(lo);
@@ -320,45 +435,49 @@ pub fn clz(b: &mut FunctionBuilder, x: Word) -> Word {
     from_u64(b, n)
 }
 
-/// MUL: `x · y mod 2^256`, schoolbook on 64-bit limbs with 128-bit column sums.
+/// MUL: `x · y mod 2^256`, schoolbook on 64-bit limbs with 128-bit column
+/// sums; products with a known zero limb are left out.
 pub fn mul(b: &mut FunctionBuilder, x: Word, y: Word) -> Word {
-    let lo = |b: &mut FunctionBuilder, i: usize, j: usize| b.ins().imul(x[i], y[j]);
-    let hi = |b: &mut FunctionBuilder, i: usize, j: usize| b.ins().umulhi(x[i], y[j]);
-    let wide = |b: &mut FunctionBuilder, v: Value| b.ins().uextend(types::I128, v);
-    // Sums i64 terms as i128 and splits into (limb, carry).
-    let column = |b: &mut FunctionBuilder, terms: &[Value]| {
-        let mut acc = wide(b, terms[0]);
-        for &t in &terms[1..] {
-            let t = wide(b, t);
-            acc = b.ins().iadd(acc, t);
+    let mut cols: [Vec<Value>; 4] = Default::default();
+    for i in 0..4 {
+        for j in 0..4 - i {
+            if is_zero(b, x[i]) || is_zero(b, y[j]) {
+                continue;
+            }
+            cols[i + j].push(b.ins().imul(x[i], y[j]));
+            if i + j + 1 < 4 {
+                cols[i + j + 1].push(b.ins().umulhi(x[i], y[j]));
+            }
         }
-        b.ins().isplit(acc)
-    };
-    let r0 = lo(b, 0, 0);
-    let t = [hi(b, 0, 0), lo(b, 0, 1), lo(b, 1, 0)];
-    let (r1, c1) = column(b, &t);
-    let t = [
-        c1,
-        hi(b, 0, 1),
-        hi(b, 1, 0),
-        lo(b, 0, 2),
-        lo(b, 1, 1),
-        lo(b, 2, 0),
-    ];
-    let (r2, c2) = column(b, &t);
-    // The top limb only needs its low 64 bits: plain wrapping adds.
-    let t = [
-        hi(b, 0, 2),
-        hi(b, 1, 1),
-        hi(b, 2, 0),
-        lo(b, 0, 3),
-        lo(b, 1, 2),
-        lo(b, 2, 1),
-        lo(b, 3, 0),
-    ];
-    let mut r3 = c2;
-    for v in t {
-        r3 = b.ins().iadd(r3, v);
     }
-    [r0, r1, r2, r3]
+    let mut out = [x[0]; 4];
+    let mut carry: Option<Value> = None;
+    for (k, col) in cols.iter_mut().enumerate() {
+        if let Some(c) = carry.take() {
+            col.push(c);
+        }
+        if k == 3 {
+            // The top limb only needs its low 64 bits: plain wrapping adds.
+            out[3] = match col.iter().copied().reduce(|a, t| b.ins().iadd(a, t)) {
+                Some(v) => v,
+                None => b.ins().iconst(types::I64, 0),
+            };
+            break;
+        }
+        match col.len() {
+            0 => out[k] = b.ins().iconst(types::I64, 0),
+            1 => out[k] = col[0],
+            _ => {
+                let mut acc = b.ins().uextend(types::I128, col[0]);
+                for &t in &col[1..] {
+                    let t = b.ins().uextend(types::I128, t);
+                    acc = b.ins().iadd(acc, t);
+                }
+                let (limb, c) = b.ins().isplit(acc);
+                out[k] = limb;
+                carry = Some(c);
+            }
+        }
+    }
+    out
 }
