@@ -54,20 +54,11 @@ pub fn from_u64(b: &mut FunctionBuilder, v: Value) -> Word {
     [v, zero, zero, zero]
 }
 
-/// A word holding 1 if `flag` (an i8 condition) is set, else 0.
-pub fn from_flag(b: &mut FunctionBuilder, flag: Value) -> Word {
-    let v = b.ins().uextend(types::I64, flag);
-    from_u64(b, v)
-}
-
 /// The negation of the condition `c` (an inverted comparison where `c` is one).
 pub fn not_flag(b: &mut FunctionBuilder, c: Value) -> Value {
     if let ValueDef::Result(inst, 0) = b.func.dfg.value_def(c) {
-        match b.func.dfg.insts[inst] {
-            InstructionData::IntCompare { cond, args, .. } => {
-                return b.ins().icmp(cond.complement(), args[0], args[1]);
-            }
-            _ => {}
+        if let InstructionData::IntCompare { cond, args, .. } = b.func.dfg.insts[inst] {
+            return b.ins().icmp(cond.complement(), args[0], args[1]);
         }
     }
     b.ins().bxor_imm_u(c, 1)
@@ -145,7 +136,11 @@ pub fn sub(b: &mut FunctionBuilder, x: Word, y: Word) -> Word {
 /// The OR of the limbs of `x` from `from` on that are not known zero
 /// (`None` if all are).
 fn or_limbs(b: &mut FunctionBuilder, x: &Word, from: usize) -> Option<Value> {
-    let live: Vec<Value> = x[from..].iter().copied().filter(|&l| !is_zero(b, l)).collect();
+    let live: Vec<Value> = x[from..]
+        .iter()
+        .copied()
+        .filter(|&l| !is_zero(b, l))
+        .collect();
     live.into_iter().reduce(|acc, l| b.ins().bor(acc, l))
 }
 
@@ -186,7 +181,8 @@ pub fn eq(b: &mut FunctionBuilder, x: Word, y: Word) -> Value {
 
 /// `x < y` unsigned (`signed`: as two's complement) as an i8 condition.
 pub fn less_than(b: &mut FunctionBuilder, x: Word, y: Word, signed: bool) -> Value {
-    let narrow = |b: &FunctionBuilder, from: usize| zero_from(b, &x, from) && zero_from(b, &y, from);
+    let narrow =
+        |b: &FunctionBuilder, from: usize| zero_from(b, &x, from) && zero_from(b, &y, from);
     // Operands whose upper limbs are zero are non-negative: both orders agree.
     if narrow(b, 1) {
         return b.ins().icmp(IntCC::UnsignedLessThan, x[0], y[0]);

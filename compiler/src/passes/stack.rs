@@ -10,9 +10,19 @@
 //!
 //! To keep return addresses apart, a block is analysed separately per
 //! *context*: the last few jump destinations on the stack on entry (the
-//! return addresses of the calls in progress, like a call string). A block
-//! keeps at most [`MAX_CONTEXTS`] contexts; further states share one
-//! catch-all context. Loops converge by widening after a few rounds.
+//! return addresses of the calls in progress). A block keeps at most
+//! [`MAX_CONTEXTS`] contexts; further states share one catch-all context.
+//! Loops converge by widening after a few rounds.
+//!
+//! Calls and returns are matched: every destination pushed by a PUSH
+//! remembers its *site* (that PUSH in that context), and the state right
+//! after the push is kept. A JUMP to a destination that is still *intact*
+//! (it was moved only by the SWAP just before the jump, nothing below it
+//! was written since the push, see [`super::value::Label`]) continues with
+//! the site's state below the destination and the items the callee left
+//! above it. So the stack under a return address is the caller's own, not
+//! the join over every caller of a shared function, and the caller's return
+//! address stays exact however deep the calls nest.
 //!
 //! A jump whose target is not a known constant may go to any JUMPDEST. In
 //! [`Mode::Dispatch`] every JUMPDEST block then also gets a context in
@@ -25,24 +35,32 @@
 //! itself (a jump table) is a real computed jump, see
 //! [`computes_jump_target`].
 
-use super::value::{AbsVal, ValuePool, TOP};
+use super::value::{AbsVal, Label, ValuePool, TOP};
 use crate::analysis::{push_value, Analysis, Terminator};
 use cevm_runtime::frame::STACK_LIMIT;
 use cevm_runtime::opcode::{self, op};
 use cevm_runtime::U256;
-use std::collections::{HashMap, VecDeque};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::VecDeque;
 
 /// Stack items tracked from the top; deeper items are unknown.
-pub const TRACKED_ITEMS: usize = 64;
+pub const TRACKED_ITEMS: usize = 48;
 /// Jump destinations on the stack that make up a context.
-pub const CONTEXT_LABELS: usize = 4;
+pub const CONTEXT_LABELS: usize = 2;
 /// Contexts per block keyed by destinations; further states are keyed by
 /// where destinations sit on the stack.
-pub const MAX_FINE_CONTEXTS: usize = 16;
+pub const MAX_FINE_CONTEXTS: usize = 32;
+/// Top items whose destinations make up a coarse context.
+pub const SHAPE_ITEMS: usize = TRACKED_ITEMS;
 /// Contexts per block before states share a catch-all context.
 pub const MAX_CONTEXTS: usize = 64;
+/// Instructions the precise analysis may interpret per instruction of the
+/// code before it gives up for the coarse one.
+pub const STEPS_PER_INSTRUCTION: u64 = 24;
 /// Rounds a context may change before its changes are widened.
 const WIDEN_AFTER: u32 = 6;
+/// Rounds a context's minimum height may shrink before it drops to zero.
+const WIDEN_LOW_AFTER: u32 = 64;
 
 /// The abstract stack at one point.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -161,11 +179,22 @@ pub struct StackFacts {
 /// catch-all (`None`), or a computed jump's arrival.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum ContextKey {
-    Labels(Vec<AbsVal>),
+    Labels(Vec<Vec<(u32, u32)>>),
     Shape(Vec<u8>),
     CatchAll,
     Dispatch,
 }
+
+/// The stack a destination returns to: `state`, whose item at `depth` is
+/// the position the destination was pushed to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Snapshot {
+    state: AbsStack,
+    depth: u32,
+}
+
+/// The depth of a site not recorded yet.
+const UNRECORDED: u32 = u32::MAX;
 
 struct Context {
     block: usize,
@@ -188,6 +217,16 @@ struct Solver<'a, 'c> {
     exits: Vec<Exits>,
     dynamic_jumps: bool,
     mode: Mode,
+    /// Sites: (block, instruction index, context, replaced site) to id.
+    sites: HashMap<(usize, usize, usize, u32), u32>,
+    /// Per site, the stack to return to.
+    snapshots: Vec<Snapshot>,
+    /// Per site, the contexts whose jumps returned to its state.
+    site_users: Vec<Vec<usize>>,
+    /// Contexts, call/return matching: off after the budget ran out.
+    precise: bool,
+    /// Instructions interpreted so far.
+    steps: u64,
 }
 
 /// What one pass over a block's instructions ends with.
@@ -204,19 +243,35 @@ enum Outcome {
 }
 
 impl StackFacts {
-    /// Runs the analysis on `an` in `mode`.
+    /// Runs the analysis on `an` in `mode`. Contexts and call/return
+    /// matching cost more than linear time on some code; past a budget of
+    /// [`STEPS_PER_INSTRUCTION`] interpreted instructions per instruction
+    /// of the code, the analysis starts again with one context per block
+    /// and no matching (cheaper and coarser, still sound).
     pub fn new(an: &Analysis<'_>, mode: Mode) -> Self {
+        Self::solve(an, mode, true).unwrap_or_else(|| {
+            Self::solve(an, mode, false).expect("the coarse analysis has no budget")
+        })
+    }
+
+    fn solve(an: &Analysis<'_>, mode: Mode, precise: bool) -> Option<Self> {
         let n = an.blocks.len();
+        let budget = STEPS_PER_INSTRUCTION * (an.instructions.len() as u64 + 64);
         let mut solver = Solver {
             an,
             pool: ValuePool::default(),
             contexts: Vec::new(),
-            by_key: HashMap::new(),
+            by_key: HashMap::default(),
             per_block: vec![0; n],
             queue: VecDeque::new(),
             exits: vec![Exits::default(); n],
             dynamic_jumps: false,
             mode,
+            sites: HashMap::default(),
+            snapshots: Vec::new(),
+            site_users: Vec::new(),
+            precise,
+            steps: 0,
         };
         if n > 0 {
             solver.arrive(0, AbsStack::empty(), None, false);
@@ -224,6 +279,9 @@ impl StackFacts {
         while let Some(id) = solver.queue.pop_front() {
             solver.contexts[id].queued = false;
             solver.run(id);
+            if precise && solver.steps > budget {
+                return None;
+            }
         }
         let mut blocks: Vec<BlockFacts> = solver
             .exits
@@ -247,12 +305,12 @@ impl StackFacts {
             b.exits.targets.sort_unstable();
             b.exits.targets.dedup();
         }
-        StackFacts {
+        Some(StackFacts {
             mode,
             pool: solver.pool,
             blocks,
             dynamic_jumps: solver.dynamic_jumps,
-        }
+        })
     }
 
     /// Whether block `index` can run.
@@ -268,6 +326,9 @@ fn join(
     b: &AbsStack,
     valid: &impl Fn(U256) -> Option<u32>,
 ) -> AbsStack {
+    if a == b {
+        return a.clone();
+    }
     let lo = a.lo.min(b.lo);
     let hi = a.hi.max(b.hi);
     let n = a.items.len().min(b.items.len()).min(lo as usize);
@@ -296,15 +357,29 @@ impl Solver<'_, '_> {
         }
     }
 
-    /// The fine context of a state: its last few destinations.
+    /// The fine context of a state: its last few destinations (by pc).
     fn labels_key(&self, state: &AbsStack) -> ContextKey {
-        let mut labels: Vec<AbsVal> = state
+        let valid = valid_fn(self.an);
+        let mut labels: Vec<Vec<(u32, u32)>> = state
             .items
             .iter()
             .rev()
-            .filter(|&&v| self.is_label(v))
+            .filter_map(|&v| match v {
+                AbsVal::Labels(id) => Some(
+                    self.pool
+                        .label_set(id)
+                        .iter()
+                        .map(|l| (l.pc, l.site))
+                        .collect(),
+                ),
+                AbsVal::Const(_) => self
+                    .pool
+                    .as_const(v)
+                    .and_then(&valid)
+                    .map(|pc| vec![(pc, super::value::NO_SITE)]),
+                AbsVal::Bits(_) => None,
+            })
             .take(CONTEXT_LABELS)
-            .copied()
             .collect();
         labels.reverse();
         ContextKey::Labels(labels)
@@ -318,6 +393,7 @@ impl Solver<'_, '_> {
             .items
             .iter()
             .rev()
+            .take(SHAPE_ITEMS)
             .enumerate()
             .filter(|(_, &v)| self.is_label(v))
             .map(|(d, _)| d as u8)
@@ -329,7 +405,11 @@ impl Solver<'_, '_> {
     /// `forced` if given) and queues it if it changed.
     fn arrive(&mut self, block: usize, state: AbsStack, forced: Option<ContextKey>, tainted: bool) {
         let known = |s: &Self, k: &ContextKey| s.by_key.contains_key(&(block, tainted, k.clone()));
-        let mut key = forced.unwrap_or_else(|| self.labels_key(&state));
+        let mut key = match forced {
+            Some(k) => k,
+            None if self.precise => self.labels_key(&state),
+            None => ContextKey::CatchAll,
+        };
         if matches!(key, ContextKey::Labels(_))
             && !known(self, &key)
             && self.per_block[block] >= MAX_FINE_CONTEXTS
@@ -368,7 +448,7 @@ impl Solver<'_, '_> {
         let ctx = &mut self.contexts[id];
         ctx.changes += 1;
         if ctx.changes > WIDEN_AFTER {
-            widen(&old, &mut new);
+            widen(&old, &mut new, ctx.changes);
         }
         ctx.state = new;
         if !ctx.queued {
@@ -387,7 +467,7 @@ impl Solver<'_, '_> {
             state,
             target,
             cond,
-        } = self.interpret(block, state)
+        } = self.interpret(block, state, id)
         else {
             return;
         };
@@ -411,6 +491,33 @@ impl Solver<'_, '_> {
         }
         if may_jump {
             let target = target.unwrap_or(TOP);
+            if let (Terminator::Jump, AbsVal::Labels(set), true) =
+                (info.terminator, target, self.precise)
+            {
+                let members = self.pool.label_set(set).to_vec();
+                let mut plain = false;
+                for l in members {
+                    let Some(b) = self.an.block_at(l.pc as usize) else {
+                        self.exits[block].invalid = true;
+                        continue;
+                    };
+                    if !self.exits[block].targets.contains(&b) {
+                        self.exits[block].targets.push(b);
+                    }
+                    match self.returned(l, &state) {
+                        Some(restored) => {
+                            self.site_users[l.site as usize].push(id);
+                            self.arrive(b, restored, None, tainted);
+                        }
+                        None => plain = true,
+                    }
+                    if plain {
+                        self.arrive(b, state.clone(), None, tainted);
+                        plain = false;
+                    }
+                }
+                return;
+            }
             match self.pool.as_targets(target) {
                 Some(pcs) => {
                     for pc in pcs {
@@ -457,14 +564,158 @@ impl Solver<'_, '_> {
         }
     }
 
+    /// The state a jump to the intact destination `l` returns to: its
+    /// site's stack below the position `l` was pushed to, then the items
+    /// `state` (after the jump popped `l`) holds at and above that
+    /// position. `None` if `l` is not intact.
+    fn returned(&mut self, l: Label, state: &AbsStack) -> Option<AbsStack> {
+        if !l.intact || l.site == super::value::NO_SITE || l.disp < 0 {
+            return None;
+        }
+        let n = l.disp as usize;
+        let snap = &self.snapshots[l.site as usize];
+        let depth = snap.depth as usize;
+        // Items of the site's stack strictly below the pushed-to position.
+        let below = snap.state.items.len().checked_sub(depth + 1)?;
+        let lo = snap.state.lo.checked_sub(depth as u32 + 1)? + n as u32;
+        let hi = (snap.state.hi.checked_sub(depth as u32 + 1)? + n as u32).min(STACK_LIMIT as u32);
+        let mut items: Vec<AbsVal> = snap.state.items[..below].to_vec();
+        let mut top = state.clone();
+        top.reveal(n);
+        let have = top.items.len();
+        items.extend_from_slice(&top.items[have.saturating_sub(n)..]);
+        let keep = items.len().min(lo as usize).min(TRACKED_ITEMS);
+        items.drain(0..items.len() - keep);
+        Some(AbsStack { lo, hi, items })
+    }
+
+    /// SWAPn (`d` = n) on the window, keeping each intact destination's
+    /// *boundary* (the lowest position it has occupied: the frame its jump
+    /// returns from) and displacement above it. A destination moved below
+    /// its boundary (a caller placing the return address under the
+    /// arguments) gets a new boundary there; a write below a boundary (a
+    /// caller rearranging its own items) gets a new site, whose stack after
+    /// the swap is what the destination returns to.
+    fn swap_labels(&mut self, state: &mut AbsStack, d: usize, at: (usize, usize, usize)) {
+        let len = state.items.len();
+        let (top, deep) = (len - 1, len - 1 - d);
+        // (index after the swap, old site, new site, boundary depth)
+        let mut resited: Vec<(usize, u32, u32, u32)> = Vec::new();
+        let mut moves: Vec<(usize, Vec<Label>)> = Vec::new();
+        for i in deep..len {
+            let AbsVal::Labels(id) = state.items[i] else {
+                continue;
+            };
+            let depth = (len - 1 - i) as i32;
+            let mut members = self.pool.label_set(id).to_vec();
+            let after = if i == top {
+                deep
+            } else if i == deep {
+                top
+            } else {
+                i
+            };
+            for l in &mut members {
+                if !l.intact || l.site == super::value::NO_SITE {
+                    continue;
+                }
+                let boundary = depth + l.disp as i32;
+                let (write_below, new_boundary) = if i == top {
+                    // Moves down to depth d.
+                    (d as i32 > boundary, d as i32)
+                } else if i == deep {
+                    // Moves up to the top; the write at its old position
+                    // is not below its boundary.
+                    (false, boundary)
+                } else {
+                    (d as i32 > boundary, boundary)
+                };
+                if write_below {
+                    let (block, ins, ctx) = at;
+                    let site = self.site_id((block, ins, ctx, l.site));
+                    resited.push((after, l.site, site, new_boundary as u32));
+                    l.site = site;
+                    l.disp = (new_boundary - if i == top { d as i32 } else { depth }) as i16;
+                } else if i == top {
+                    l.disp = (boundary - d as i32) as i16;
+                } else if i == deep {
+                    l.disp = boundary as i16;
+                }
+            }
+            moves.push((i, members));
+        }
+        for (i, members) in moves {
+            state.items[i] = self.pool.labels_of(members);
+        }
+        state.items.swap(top, deep);
+        for &(_, _, site, boundary) in &resited {
+            self.record_site(site, state, boundary);
+        }
+    }
+
+    /// The site with `key`: (block, instruction index, context, the site
+    /// it replaces or [`super::value::NO_SITE`] for a PUSH).
+    fn site_id(&mut self, key: (usize, usize, usize, u32)) -> u32 {
+        let next = self.snapshots.len() as u32;
+        let site = *self.sites.entry(key).or_insert(next);
+        if site == next {
+            self.snapshots.push(Snapshot {
+                state: AbsStack::empty(),
+                depth: UNRECORDED,
+            });
+            self.site_users.push(Vec::new());
+        }
+        site
+    }
+
+    /// Records `state` as the stack of `site`, the destination's pushed-to
+    /// position at `depth`; requeues the contexts that returned to the
+    /// site's state when it changes.
+    fn record_site(&mut self, site: u32, state: &AbsStack, depth: u32) {
+        let old = &self.snapshots[site as usize];
+        if old.depth == depth && old.state == *state {
+            return;
+        }
+        let new = if old.depth == UNRECORDED {
+            Snapshot {
+                state: state.clone(),
+                depth,
+            }
+        } else {
+            let valid = valid_fn(self.an);
+            let joined = join(&mut self.pool, &old.state, state, &valid);
+            Snapshot {
+                state: joined,
+                // A site whose position moves has nothing to return to.
+                depth: if old.depth == depth {
+                    depth
+                } else {
+                    u32::MAX - 1
+                },
+            }
+        };
+        if new == self.snapshots[site as usize] {
+            return;
+        }
+        self.snapshots[site as usize] = new;
+        for user in self.site_users[site as usize].clone() {
+            let c = &mut self.contexts[user];
+            if !c.queued {
+                c.queued = true;
+                self.queue.push_back(user);
+            }
+        }
+    }
+
     /// Runs the instructions of `block` on `state`.
-    fn interpret(&mut self, block: usize, mut state: AbsStack) -> Outcome {
+    fn interpret(&mut self, block: usize, mut state: AbsStack, ctx: usize) -> Outcome {
         let an = self.an;
         let info = &an.blocks[block];
         let limit = STACK_LIMIT as u32;
         let mut target = None;
         let mut cond = None;
-        for ins in an.block_instructions(block) {
+        self.steps += an.block_instructions(block).len() as u64;
+        for (index, ins) in an.block_instructions(block).iter().enumerate() {
             let Some(op_info) = opcode::info_in(ins.opcode, an.spec) else {
                 return Outcome::Halts;
             };
@@ -481,17 +732,40 @@ impl Solver<'_, '_> {
             let code = ins.opcode;
             match code {
                 op::PUSH0..=op::PUSH32 => {
-                    let v = self.pool.constant(push_value(ins));
-                    state.push(v);
+                    let value = push_value(ins);
+                    match valid_fn(an)(value) {
+                        Some(pc) if !self.precise => {
+                            let v = self.pool.label(pc, super::value::NO_SITE);
+                            state.push(v);
+                        }
+                        Some(pc) => {
+                            // A destination: remember where it was pushed,
+                            // and the stack right after the push.
+                            let site = self.site_id((block, index, ctx, super::value::NO_SITE));
+                            let v = self.pool.label(pc, site);
+                            state.push(v);
+                            let mut after = state.clone();
+                            after.lo = after.lo - n + m;
+                            self.record_site(site, &after, 0);
+                        }
+                        None => {
+                            let v = self.pool.constant(value);
+                            state.push(v);
+                        }
+                    }
                 }
                 op::DUP1..=op::DUP16 => {
+                    // A copy of a destination is not where it was pushed.
                     let v = state.peek((code - op::DUP1) as usize);
+                    let v = self.pool.broken(v);
                     state.push(v);
                 }
                 op::SWAP1..=op::SWAP16 => {
                     let d = (code - op::SWAP1 + 1) as usize;
                     let len = state.items.len();
-                    if d < len {
+                    if d < len && self.precise {
+                        self.swap_labels(&mut state, d, (block, index, ctx));
+                    } else if d < len {
                         state.items.swap(len - 1, len - 1 - d);
                     } else {
                         // The deeper item is outside the window: the top
@@ -604,12 +878,17 @@ pub fn computes_jump_target(an: &Analysis<'_>, block: usize) -> bool {
     false
 }
 
-/// Widening: whatever still changes jumps to its limit, so loops converge.
-fn widen(old: &AbsStack, new: &mut AbsStack) {
+/// Widening: a width that still changes jumps to 256 bits and a growing
+/// height to the limit; a shrinking minimum height drops to zero only after
+/// [`WIDEN_LOW_AFTER`] changes (that forgets every item). Constants and
+/// destination sets are left alone: a set only grows, up to
+/// [`super::value::MAX_LABELS`] members, so they converge by themselves, and
+/// widening them would lose the return addresses a loop carries.
+fn widen(old: &AbsStack, new: &mut AbsStack, changes: u32) {
     if new.hi > old.hi {
         new.hi = STACK_LIMIT as u32;
     }
-    if new.lo < old.lo {
+    if new.lo < old.lo && changes > WIDEN_LOW_AFTER {
         new.lo = 0;
         new.items.clear();
         return;
@@ -617,7 +896,7 @@ fn widen(old: &AbsStack, new: &mut AbsStack) {
     let n = new.items.len().min(old.items.len());
     let (so, sn) = (old.items.len() - n, new.items.len() - n);
     for i in 0..n {
-        if new.items[sn + i] != old.items[so + i] {
+        if matches!(new.items[sn + i], AbsVal::Bits(_)) && new.items[sn + i] != old.items[so + i] {
             new.items[sn + i] = TOP;
         }
     }
@@ -658,6 +937,53 @@ mod tests {
         let entry = f.blocks[fi].entry.as_ref().unwrap();
         assert_eq!((entry.lo, entry.hi), (3, 5));
         assert_eq!(f.blocks[fi].contexts, 2);
+    }
+
+    #[test]
+    fn returns_get_the_callers_stack_back() {
+        // A shared function called from two sites whose deeper items
+        // differ (a constant 7 under one call, 9 under the other) and which
+        // places its return address under its argument (as solc does). On
+        // return each caller sees its own constant, and its own return
+        // address deeper down resolves to one target.
+        let src = "
+            PUSH @end1 PUSH1 7 PUSH1 1 PUSH @r1 SWAP1 PUSH @f JUMP
+            r1: JUMPDEST POP POP JUMP
+            end1: JUMPDEST PUSH @end2 PUSH1 9 PUSH1 2 PUSH @r2 SWAP1 PUSH @f JUMP
+            r2: JUMPDEST POP POP JUMP
+            end2: JUMPDEST STOP
+            f: JUMPDEST PUSH1 1 ADD SWAP1 JUMP
+        ";
+        let (_, f, starts) = facts(src);
+        assert!(!f.dynamic_jumps);
+        let at = |pc: usize| starts.iter().position(|&s| s == pc).unwrap();
+        let code = assemble(src).unwrap();
+        let pcs: Vec<usize> = (0..code.len()).filter(|&i| code[i] == 0x5b).collect();
+        let (r1, r2) = (at(pcs[0]), at(pcs[2]));
+        let seven = |b: usize| {
+            let e = f.blocks[b].entry.as_ref().unwrap();
+            f.pool.as_const(e.peek(1))
+        };
+        assert_eq!(seven(r1), Some(U256::from(7)));
+        assert_eq!(seven(r2), Some(U256::from(9)));
+        // Each return site's own JUMP goes to exactly one place.
+        assert_eq!(f.blocks[r1].exits.targets.len(), 1);
+        assert_eq!(f.blocks[r2].exits.targets.len(), 1);
+        assert!(!f.blocks[r1].exits.dynamic && !f.blocks[r2].exits.dynamic);
+    }
+
+    #[test]
+    fn writes_below_a_return_address_are_seen_on_return() {
+        // The caller overwrites an item below the return address after
+        // pushing it (SWAP2): the return brings back the new value.
+        let src = "
+            PUSH1 5 PUSH @r PUSH1 6 SWAP2 POP PUSH @f JUMP
+            r: JUMPDEST STOP
+            f: JUMPDEST JUMP
+        ";
+        let (_, f, _) = facts(src);
+        let e = f.blocks[1].entry.as_ref().unwrap();
+        assert_eq!(f.pool.as_const(e.peek(0)), Some(U256::from(6)));
     }
 
     #[test]

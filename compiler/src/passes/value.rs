@@ -6,25 +6,52 @@
 //! and destination sets are interned in a [`ValuePool`] so that a value is
 //! eight bytes: the stack analysis keeps thousands of abstract stacks.
 //!
+//! A destination remembers where it was pushed (a *site*: the PUSH in one
+//! analysis context) and whether it is *intact*: still at the position it
+//! was pushed to, with nothing below it written since. A jump to an intact
+//! destination returns to the state of its site (see [`super::stack`]).
+//!
 //! The order is `Const(c) ⊑ Labels(S ∋ c) ⊑ Bits(w)` with `w` at least the
-//! width of every member; [`ValuePool::join`] is the least upper bound and
-//! every transfer function is monotone, so the analysis reaches a fixpoint.
+//! width of every member, and within label sets `S ⊑ S'` when `S'` has every
+//! member of `S` (an intact member joined with a broken one is broken);
+//! [`ValuePool::join`] is the least upper bound and every transfer function
+//! is monotone, so the analysis reaches a fixpoint.
 
 use super::fold;
 use cevm_runtime::opcode::op;
 use cevm_runtime::U256;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
-/// Most destinations a [`AbsVal::Labels`] set holds before it widens to bits.
+/// Most members a [`AbsVal::Labels`] set holds before it widens to bits.
 pub const MAX_LABELS: usize = 64;
+
+/// The site of a destination that was not pushed by a PUSH the analysis
+/// saw (a computed constant that happens to be a JUMPDEST).
+pub const NO_SITE: u32 = u32::MAX;
+
+/// One possible jump destination of a stack item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Label {
+    /// The destination.
+    pub pc: u32,
+    /// Where it was pushed ([`NO_SITE`] if unknown).
+    pub site: u32,
+    /// Nothing below its boundary has been written since the site (and it
+    /// is not a copy). The boundary is the lowest position the item has
+    /// occupied: everything below it belongs to whoever will be returned to.
+    pub intact: bool,
+    /// How many positions above its boundary the item is now (SWAPs move
+    /// it; pushes and pops move everything alike).
+    pub disp: i16,
+}
 
 /// What the analysis knows about one stack item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AbsVal {
     /// Exactly this constant (an index into [`ValuePool`]).
     Const(u32),
-    /// One of these valid jump destinations (a set in [`ValuePool`], at
-    /// least two members, at most [`MAX_LABELS`]).
+    /// One of these jump destinations (a set of [`Label`]s in [`ValuePool`],
+    /// at most [`MAX_LABELS`]).
     Labels(u32),
     /// Any value below `2^bits` (`Bits(256)` knows nothing).
     Bits(u16),
@@ -38,8 +65,8 @@ pub const TOP: AbsVal = AbsVal::Bits(256);
 pub struct ValuePool {
     consts: Vec<U256>,
     const_ids: HashMap<U256, u32>,
-    labels: Vec<Box<[u32]>>,
-    label_ids: HashMap<Box<[u32]>, u32>,
+    labels: Vec<Box<[Label]>>,
+    label_ids: HashMap<Box<[Label]>, u32>,
 }
 
 /// Significant bits of `x` (0 for zero).
@@ -59,36 +86,67 @@ impl ValuePool {
         AbsVal::Const(id)
     }
 
-    /// The constant of `v`, if it is one.
+    /// The destination `pc` pushed at `site`, intact.
+    pub fn label(&mut self, pc: u32, site: u32) -> AbsVal {
+        self.intern_labels(vec![Label {
+            pc,
+            site,
+            intact: true,
+            disp: 0,
+        }])
+    }
+
+    /// The constant of `v`, if it has exactly one value.
     pub fn as_const(&self, v: AbsVal) -> Option<U256> {
         match v {
             AbsVal::Const(id) => Some(self.consts[id as usize]),
-            _ => None,
-        }
-    }
-
-    /// The destinations `v` may be, if it is a constant or a label set
-    /// (constants are returned whether or not they are valid destinations).
-    pub fn as_targets(&self, v: AbsVal) -> Option<Vec<U256>> {
-        match v {
-            AbsVal::Const(id) => Some(vec![self.consts[id as usize]]),
-            AbsVal::Labels(id) => Some(
-                self.labels[id as usize]
-                    .iter()
-                    .map(|&pc| U256::from(pc))
-                    .collect(),
-            ),
+            AbsVal::Labels(id) => {
+                let set = &self.labels[id as usize];
+                let pc = set.first()?.pc;
+                set.iter().all(|l| l.pc == pc).then(|| U256::from(pc))
+            }
             AbsVal::Bits(_) => None,
         }
     }
 
-    /// The label set `id`.
-    pub fn label_set(&self, id: u32) -> &[u32] {
+    /// The values `v` may be, if it is a constant or a destination set
+    /// (constants whether or not they are valid destinations).
+    pub fn as_targets(&self, v: AbsVal) -> Option<Vec<U256>> {
+        match v {
+            AbsVal::Const(id) => Some(vec![self.consts[id as usize]]),
+            AbsVal::Labels(id) => {
+                let mut pcs: Vec<u32> = self.labels[id as usize].iter().map(|l| l.pc).collect();
+                pcs.dedup();
+                Some(pcs.into_iter().map(U256::from).collect())
+            }
+            AbsVal::Bits(_) => None,
+        }
+    }
+
+    /// The destination set of `members` (sorted and interned).
+    pub fn labels_of(&mut self, members: Vec<Label>) -> AbsVal {
+        self.intern_labels(members)
+    }
+
+    /// The members of destination set `id`.
+    pub fn label_set(&self, id: u32) -> &[Label] {
         &self.labels[id as usize]
     }
 
-    fn intern_labels(&mut self, set: Vec<u32>) -> AbsVal {
-        debug_assert!(set.len() >= 2 && set.windows(2).all(|w| w[0] < w[1]));
+    /// The destination pcs of `v` if it is a destination set.
+    pub fn label_pcs(&self, v: AbsVal) -> Option<Vec<u32>> {
+        match v {
+            AbsVal::Labels(id) => {
+                let mut pcs: Vec<u32> = self.labels[id as usize].iter().map(|l| l.pc).collect();
+                pcs.dedup();
+                Some(pcs)
+            }
+            _ => None,
+        }
+    }
+
+    fn intern_labels(&mut self, mut set: Vec<Label>) -> AbsVal {
+        set.sort_unstable();
         let set = set.into_boxed_slice();
         if let Some(&id) = self.label_ids.get(&set) {
             return AbsVal::Labels(id);
@@ -99,22 +157,52 @@ impl ValuePool {
         AbsVal::Labels(id)
     }
 
+    /// `v` with `f` applied to each destination (the value itself if it is
+    /// not a destination set).
+    pub fn map_labels(&mut self, v: AbsVal, f: impl Fn(Label) -> Label) -> AbsVal {
+        match v {
+            AbsVal::Labels(id) => {
+                let set: Vec<Label> = self.labels[id as usize].iter().map(|&l| f(l)).collect();
+                if set[..] == self.labels[id as usize][..] {
+                    return v;
+                }
+                self.intern_labels(set)
+            }
+            _ => v,
+        }
+    }
+
+    /// `v` with every destination marked no longer intact (a copy, or
+    /// something below it written).
+    pub fn broken(&mut self, v: AbsVal) -> AbsVal {
+        self.map_labels(v, |l| Label { intact: false, ..l })
+    }
+
     /// At most how many significant bits `v` has.
     pub fn width(&self, v: AbsVal) -> u16 {
         match v {
             AbsVal::Const(id) => bit_width(self.consts[id as usize]),
             AbsVal::Labels(id) => self.labels[id as usize]
-                .last()
-                .map_or(0, |&pc| 32 - pc.leading_zeros() as u16),
+                .iter()
+                .map(|l| 32 - l.pc.leading_zeros() as u16)
+                .max()
+                .unwrap_or(0),
             AbsVal::Bits(b) => b,
         }
     }
 
-    /// The destinations of `v` as pcs if `v` is a constant or label set
-    /// whose members are all `valid` destinations.
-    fn label_members(&self, v: AbsVal, valid: &impl Fn(U256) -> Option<u32>) -> Option<Vec<u32>> {
+    /// The members of `v` if it is a destination set, or a constant that
+    /// `valid` maps to a destination (without a site).
+    fn label_members(&self, v: AbsVal, valid: &impl Fn(U256) -> Option<u32>) -> Option<Vec<Label>> {
         match v {
-            AbsVal::Const(id) => valid(self.consts[id as usize]).map(|pc| vec![pc]),
+            AbsVal::Const(id) => valid(self.consts[id as usize]).map(|pc| {
+                vec![Label {
+                    pc,
+                    site: NO_SITE,
+                    intact: false,
+                    disp: 0,
+                }]
+            }),
             AbsVal::Labels(id) => Some(self.labels[id as usize].to_vec()),
             AbsVal::Bits(_) => None,
         }
@@ -126,11 +214,45 @@ impl ValuePool {
         if a == b {
             return a;
         }
+        // Without a destination set on either side, no set can come out
+        // unless both are destination constants.
+        match (a, b) {
+            (AbsVal::Bits(x), _) | (_, AbsVal::Bits(x)) if x >= 256 => return TOP,
+            (AbsVal::Bits(_), _) | (_, AbsVal::Bits(_)) => {
+                return AbsVal::Bits(self.width(a).max(self.width(b)));
+            }
+            _ => {}
+        }
         if let (Some(x), Some(y)) = (self.label_members(a, valid), self.label_members(b, valid)) {
-            let mut set = x;
-            set.extend(y);
-            set.sort_unstable();
-            set.dedup();
+            // Both sorted by (pc, site): merge, one member per (pc, site).
+            let mut set: Vec<Label> = Vec::with_capacity(x.len() + y.len());
+            let (mut i, mut j) = (0, 0);
+            while i < x.len() || j < y.len() {
+                let key = |l: &Label| (l.pc, l.site);
+                match (x.get(i), y.get(j)) {
+                    (Some(l), Some(m)) if key(l) == key(m) => {
+                        set.push(Label {
+                            intact: l.intact && m.intact && l.disp == m.disp,
+                            ..*l
+                        });
+                        i += 1;
+                        j += 1;
+                    }
+                    (Some(l), Some(m)) if key(l) < key(m) => {
+                        set.push(*l);
+                        i += 1;
+                    }
+                    (Some(_), Some(m)) | (None, Some(m)) => {
+                        set.push(*m);
+                        j += 1;
+                    }
+                    (Some(l), None) => {
+                        set.push(*l);
+                        i += 1;
+                    }
+                    (None, None) => break,
+                }
+            }
             if set.len() <= MAX_LABELS {
                 return self.intern_labels(set);
             }
@@ -251,10 +373,7 @@ mod tests {
         assert!(matches!(ab, AbsVal::Labels(_)));
         assert_eq!(p.join(b, a, &valid), ab, "join is symmetric");
         let abc = p.join(ab, c, &valid);
-        let AbsVal::Labels(id) = abc else {
-            panic!("{abc:?}")
-        };
-        assert_eq!(p.label_set(id), &[10, 20, 30]);
+        assert_eq!(p.label_pcs(abc), Some(vec![10, 20, 30]));
         assert!(p.leq(a, abc, &valid) && p.leq(ab, abc, &valid));
         assert!(!p.leq(abc, ab, &valid));
         // A constant that is not a destination widens the join to bits.
