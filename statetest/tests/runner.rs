@@ -1,5 +1,5 @@
-//! The runner on hand-written fixture files: passing, failing, skipped and
-//! unreadable cases are each counted as such.
+//! The runner on hand-written fixture files: passing, failing and
+//! unreadable cases are each counted as such, under old and new forks.
 
 use cevm_runtime::primitives::{Address, B256, KECCAK256_EMPTY, U256};
 use cevm_statetest::roots::{logs_hash, state_root, RootAccount};
@@ -120,30 +120,39 @@ fn expected_rejection_passes_only_when_rejected() {
 }
 
 #[test]
-fn old_forks_are_skipped_and_fork_option_filters() {
+fn every_fork_runs_and_fork_option_filters() {
+    // Before London there is no base fee: the coinbase gets the whole price.
+    let before_london = state_root([
+        (addr(SENDER), account(START - 21_000 * 10 - 100, 1)),
+        (addr(RECIPIENT), account(100, 0)),
+        (addr(COINBASE), account(21_000 * 10, 0)),
+    ]);
     let post = format!(
-        r#"{{"Shanghai": [{}], "Cancun": [{}]}}"#,
+        r#"{{"Frontier": [{}], "Berlin": [{}], "Shanghai": [{}], "Cancun": [{}]}}"#,
+        entry(before_london, 0, None),
+        entry(before_london, 0, None),
         entry(transfer_root(), 0, None),
         entry(transfer_root(), 0, None)
     );
-    let report = run("skip.json", &fixture(&post), &RunOptions::default());
+    let report = run("forks.json", &fixture(&post), &RunOptions::default());
     let mut summary = Summary::default();
     summary.add(&report, &KnownFailures::none());
-    assert_eq!(summary.forks["Shanghai"].skipped, 1);
-    assert_eq!(summary.forks["Shanghai"].passed, 0);
-    assert_eq!(summary.forks["Cancun"].passed, 1);
+    for fork in ["Frontier", "Berlin", "Shanghai", "Cancun"] {
+        assert_eq!(summary.forks[fork].passed, 1, "{fork}");
+    }
+    assert_eq!(summary.skipped(), 0);
     let only_prague = RunOptions {
         fork: Some(cevm_runtime::SpecId::Prague),
         filter: None,
     };
-    assert!(run("skip2.json", &fixture(&post), &only_prague)
+    assert!(run("forks2.json", &fixture(&post), &only_prague)
         .cases
         .is_empty());
     let filtered = RunOptions {
         fork: None,
         filter: Some("no-such-test".into()),
     };
-    assert!(run("skip3.json", &fixture(&post), &filtered)
+    assert!(run("forks3.json", &fixture(&post), &filtered)
         .cases
         .is_empty());
 }
