@@ -158,6 +158,34 @@ fn every_fork_runs_and_fork_option_filters() {
 }
 
 #[test]
+fn bigint_numbers_make_rejected_transactions() {
+    // Value 1 is 2^264, written in the `0x:bigint` notation: the transaction
+    // cannot be encoded, so it is rejected and the state stays as it was.
+    let reject = |hash: B256, exception: &str| {
+        format!(
+            r#"{{"hash": "{hash}", "logs": "{}", "indexes": {{"data": 0, "gas": 0, "value": 1}}{exception}}}"#,
+            logs_hash(&[])
+        )
+    };
+    let post = format!(
+        r#"{{"Berlin": [{}, {}], "Cancun": [{}]}}"#,
+        reject(pre_root(), r#", "expectException": "TR_RLP_WRONGVALUE""#),
+        reject(pre_root(), ""),
+        entry(transfer_root(), 0, None)
+    );
+    let text = fixture(&post).replace(
+        r#""value": ["0x64"]"#,
+        r#""value": ["0x64", "0x:bigint 0x01000000000000000000000000000000000000000000000000000000000000000000"]"#,
+    );
+    let report = run("bigint.json", &text, &RunOptions::default());
+    assert!(report.error.is_none(), "{:?}", report.error);
+    let s = statuses(&report);
+    assert_eq!(s[0], &CaseStatus::Passed);
+    assert!(matches!(s[1], CaseStatus::Failed(r) if r.contains("bigint")));
+    assert_eq!(s[2], &CaseStatus::Passed);
+}
+
+#[test]
 fn bad_files_and_bad_cases_are_errors_not_panics() {
     let report = run("malformed.json", "{\"t\": [", &RunOptions::default());
     assert!(report.error.as_deref().unwrap().contains("cannot parse"));
