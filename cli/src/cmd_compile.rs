@@ -50,7 +50,7 @@ pub struct CompileArgs {
     /// system C compiler: `$CEVM_CC`, `$CC` or `cc`) instead of printing.
     #[arg(short = 'o', long = "output", value_name = "LIB.so")]
     output: Option<PathBuf>,
-    /// Fork whose rules apply (cancun, prague, osaka).
+    /// Fork whose rules apply (any mainnet fork from frontier to osaka).
     #[arg(long, default_value = "osaka")]
     spec: String,
     /// What to print.
@@ -61,10 +61,6 @@ pub struct CompileArgs {
 /// Compiles the code and prints the requested form, or builds a library.
 pub fn run(args: CompileArgs) -> Result<ExitCode> {
     let spec: SpecId = args.spec.parse()?;
-    anyhow::ensure!(
-        spec.is_supported(),
-        "fork {spec} is not executed by cevm (use cancun, prague or osaka)"
-    );
     let mut codes = Vec::with_capacity(args.hex.len() + args.code_file.len());
     for hex in &args.hex {
         codes.push(read_code(Some(hex), None)?);

@@ -48,7 +48,7 @@ pub struct RunArgs {
     /// Wei sent with the call (decimal or 0x hex).
     #[arg(long, default_value = "0")]
     value: String,
-    /// Fork rules: cancun, prague or osaka.
+    /// Fork rules: any mainnet fork from frontier to osaka.
     #[arg(long, default_value = "osaka")]
     spec: String,
     /// Backend that runs the code.
@@ -92,12 +92,6 @@ impl RunRequest {
             .parse()
             .with_context(|| format!("--value: `{}` is not a number", args.value))?;
         let spec: SpecId = args.spec.parse()?;
-        if !spec.is_supported() {
-            bail!(
-                "fork `{}` is not supported (expected one of: cancun, prague, osaka)",
-                args.spec
-            );
-        }
         Ok(RunRequest {
             code: code.into(),
             input: input.into(),
@@ -328,8 +322,11 @@ mod tests {
         assert!(err(args("0x6")).contains("odd-length"));
         assert!(err(args("0xzz")).contains("invalid hex"));
         let mut a = args("00");
-        a.spec = "london".into();
-        assert!(err(a).contains("not supported"));
+        a.spec = "EIP150".into();
+        assert_eq!(
+            RunRequest::from_args(&a).map(|r| r.spec).ok(),
+            Some(SpecId::TangerineWhistle)
+        );
         let mut a = args("00");
         a.spec = "amsterdam".into();
         assert!(err(a).contains("unknown fork"));

@@ -1,13 +1,15 @@
-//! A fuzzing campaign: N generated scenarios, each on every chosen fork,
-//! in parallel, with panics caught per scenario, mismatches minimized and
-//! written out as state tests.
+//! A fuzzing campaign: N generated scenarios, each under one fork drawn
+//! uniformly from the chosen ones and fitted to it, in parallel, with panics
+//! caught per scenario, mismatches minimized and written out as state tests.
 
 use crate::compare::Field;
 use crate::differential::{compare_backends, write_reproducer, DiffError, Mismatch};
-use crate::entropy::Xoshiro256;
+use crate::entropy::{Entropy, Xoshiro256};
 use crate::generate::generate_scenario;
 use crate::minimize::minimize;
+use crate::program::Item;
 use crate::scenario::Scenario;
+use cevm_runtime::opcode::{self, op};
 use cevm_runtime::SpecId;
 use cevm_statetest::panic_message;
 use rayon::prelude::*;
@@ -27,7 +29,8 @@ pub struct CampaignConfig {
     pub start: u64,
     /// Number of programs.
     pub count: u64,
-    /// Forks each program runs under.
+    /// Forks to draw from: each program runs under one of them, drawn
+    /// uniformly (see [`spec_for`]).
     pub specs: Vec<SpecId>,
     /// Where reproducers go (none: not written).
     pub out_dir: Option<PathBuf>,
@@ -60,7 +63,7 @@ pub struct Failure {
 pub struct CampaignReport {
     /// Programs run.
     pub programs: u64,
-    /// Mismatches (at most one per program: its first fork that disagrees).
+    /// Mismatches (at most one per program).
     pub mismatches: Vec<Finding>,
     /// Panics.
     pub panics: Vec<Failure>,
@@ -80,6 +83,72 @@ enum ProgramResult {
 /// The scenario of program `index` of a campaign with `seed`.
 pub fn scenario_for(seed: u64, index: u64) -> Scenario {
     generate_scenario(&mut Xoshiro256::for_program(seed, index))
+}
+
+/// Seeds the fork draw apart from the program generator, so a program is
+/// the same whatever forks the campaign draws from.
+const FORK_STREAM: u64 = 0xf0e4_d1a9_5eed_0015;
+
+/// The fork program `index` of a campaign with `seed` runs under: drawn
+/// uniformly from `specs` (`None` if there are none). With one fork given,
+/// that fork.
+pub fn spec_for(seed: u64, index: u64, specs: &[SpecId]) -> Option<SpecId> {
+    let mut rng = Xoshiro256::for_program(seed ^ FORK_STREAM, index);
+    specs.get(rng.below(specs.len() as u64) as usize).copied()
+}
+
+/// Program `index` of a campaign with `seed`, fitted to `spec` (see
+/// [`fit_to_fork`]): what a campaign runs under that fork.
+pub fn scenario_in_fork(seed: u64, index: u64, spec: SpecId) -> Scenario {
+    let mut scenario = scenario_for(seed, index);
+    fit_to_fork(&mut scenario, spec);
+    scenario
+}
+
+/// Rewrites the opcodes of the contracts' programs that `spec` does not
+/// define, so that a program written with the newest opcodes still does
+/// work under an old fork instead of halting at its first PUSH0 or TLOAD:
+/// PUSH0 becomes `PUSH1 0`, any other undefined opcode a twin that `spec`
+/// defines with the same stack inputs, outputs, immediate size and block
+/// end, the oldest such opcode and among those the nearest by byte (TLOAD
+/// becomes SLOAD, MCOPY CODECOPY, SHL BYTE, REVERT RETURN, ...); one without
+/// a twin stays. Raw bytes (init code embedded as data) are left as
+/// generated.
+pub fn fit_to_fork(scenario: &mut Scenario, spec: SpecId) {
+    let push0 = spec >= SpecId::Shanghai;
+    for contract in &mut scenario.contracts {
+        for item in &mut contract.program.items {
+            match item {
+                Item::Op(op::PUSH0) if !push0 => *item = Item::Push(vec![0]),
+                Item::Push(bytes) if bytes.is_empty() && !push0 => *bytes = vec![0],
+                Item::Op(code) => *code = defined_twin(*code, spec),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// `code` if `spec` defines it, else its twin (see [`fit_to_fork`]).
+fn defined_twin(code: u8, spec: SpecId) -> u8 {
+    let Some(info) = opcode::info(code) else {
+        return code;
+    };
+    if info.is_defined_in(spec) {
+        return code;
+    }
+    let same_shape = |other: &opcode::OpInfo| {
+        other.is_defined_in(spec)
+            && other.inputs == info.inputs
+            && other.outputs == info.outputs
+            && other.immediate == info.immediate
+            && other.ends_block == info.ends_block
+    };
+    opcode::OPCODES
+        .iter()
+        .flatten()
+        .filter(|other| same_shape(other))
+        .min_by_key(|other| (other.since, other.code.abs_diff(code)))
+        .map_or(code, |other| other.code)
 }
 
 /// Shrinks `mismatch` (interpreter against JIT) to a scenario that still
@@ -110,13 +179,11 @@ pub fn minimize_with(mismatch: &Mismatch, compare: &Comparison) -> Mismatch {
 fn run_program(config: &CampaignConfig, index: u64) -> ProgramResult {
     let outcome = catch_unwind(AssertUnwindSafe(
         || -> Result<Option<Mismatch>, DiffError> {
-            let scenario = scenario_for(config.seed, index);
-            for &spec in &config.specs {
-                if let Some(m) = compare_backends(&scenario, spec)? {
-                    return Ok(Some(m));
-                }
-            }
-            Ok(None)
+            let Some(spec) = spec_for(config.seed, index, &config.specs) else {
+                return Ok(None);
+            };
+            let scenario = scenario_in_fork(config.seed, index, spec);
+            compare_backends(&scenario, spec)
         },
     ));
     let mismatch = match outcome {
@@ -196,4 +263,77 @@ pub fn run_campaign(config: &CampaignConfig, on_done: &(dyn Fn() + Sync)) -> Cam
     }
     report.seconds = started.elapsed().as_secs_f64();
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::program::Program;
+    use crate::scenario::ContractSpec;
+    use cevm_runtime::U256;
+
+    #[test]
+    fn forks_are_drawn_uniformly_and_reproducibly() {
+        let specs = SpecId::ALL;
+        let mut counts = [0u32; 15];
+        for index in 0..15_000 {
+            let spec = spec_for(9, index, &specs).unwrap();
+            assert_eq!(spec_for(9, index, &specs), Some(spec));
+            counts[spec as usize] += 1;
+        }
+        // 1,000 expected per fork; a fair draw stays well inside this band.
+        assert!(
+            counts.iter().all(|&c| (850..1150).contains(&c)),
+            "{counts:?}"
+        );
+        assert_eq!(spec_for(9, 3, &[SpecId::London]), Some(SpecId::London));
+        assert_eq!(spec_for(9, 3, &[]), None);
+    }
+
+    #[test]
+    fn programs_are_fitted_to_old_forks() {
+        let items = vec![
+            Item::push_u64(0),
+            Item::Op(op::PUSH0),
+            Item::Op(op::TLOAD),
+            Item::Op(op::TSTORE),
+            Item::Op(op::MCOPY),
+            Item::Op(op::SHL),
+            Item::Op(op::REVERT),
+            Item::Op(op::STATICCALL),
+            Item::Op(op::CREATE2),
+            Item::Op(op::ADD),
+        ];
+        let mut scenario = scenario_for(1, 0);
+        scenario.contracts = vec![ContractSpec {
+            program: Program::new(items.clone()),
+            balance: U256::ZERO,
+            storage: Vec::new(),
+        }];
+        let fitted = |spec| {
+            let mut s = scenario.clone();
+            fit_to_fork(&mut s, spec);
+            s.contracts[0].program.items.clone()
+        };
+        let zero = Item::Push(vec![0]);
+        assert_eq!(
+            fitted(SpecId::Homestead),
+            vec![
+                zero.clone(),
+                zero,
+                Item::Op(op::SLOAD),
+                Item::Op(op::SSTORE),
+                Item::Op(op::CODECOPY),
+                Item::Op(op::BYTE),
+                Item::Op(op::RETURN),
+                Item::Op(op::DELEGATECALL),
+                // No 4-in, 1-out opcode before Constantinople: left undefined.
+                Item::Op(op::CREATE2),
+                Item::Op(op::ADD),
+            ]
+        );
+        assert_eq!(fitted(SpecId::Cancun)[5..], items[5..]);
+        assert_eq!(fitted(SpecId::Cancun)[2], Item::Op(op::TLOAD));
+        assert_eq!(fitted(SpecId::Osaka), items);
+    }
 }

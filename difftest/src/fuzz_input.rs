@@ -1,6 +1,8 @@
 //! The entry point of the cargo-fuzz target (`fuzz/`): libFuzzer's bytes
-//! choose the fork and drive the generator, then both backends run.
+//! choose the fork (any from Frontier to Osaka) and drive the generator,
+//! then both backends run.
 
+use crate::campaign::fit_to_fork;
 use crate::differential::compare_backends;
 use crate::entropy::{ByteSource, Entropy};
 use crate::generate::generate_scenario;
@@ -11,7 +13,9 @@ use cevm_runtime::SpecId;
 pub fn decode(data: &[u8]) -> (SpecId, Scenario) {
     let mut source = ByteSource::new(data);
     let spec = SpecId::SUPPORTED[source.below(SpecId::SUPPORTED.len() as u64) as usize];
-    (spec, generate_scenario(&mut source))
+    let mut scenario = generate_scenario(&mut source);
+    fit_to_fork(&mut scenario, spec);
+    (spec, scenario)
 }
 
 /// Runs the scenario `data` encodes on both backends; `Err` describes a
@@ -56,6 +60,7 @@ mod tests {
             assert!(!scenario.contracts.is_empty());
             assert!(scenario.to_test_case(spec).is_ok());
         }
-        assert_eq!(decode(&[1]).0, SpecId::Prague);
+        assert_eq!(decode(&[1]).0, SpecId::Homestead);
+        assert_eq!(decode(&[14]).0, SpecId::Osaka);
     }
 }

@@ -31,7 +31,9 @@ pub mod program;
 pub mod scenario;
 pub mod tx_kind;
 
-pub use campaign::{run_campaign, scenario_for, CampaignConfig, CampaignReport, Finding};
+pub use campaign::{
+    run_campaign, scenario_for, scenario_in_fork, CampaignConfig, CampaignReport, Finding,
+};
 pub use compare::{differences, Difference, Field};
 pub use differential::{compare_backends, compare_executors, run_reference, DiffError, Mismatch};
 pub use entropy::{ByteSource, Entropy, Xoshiro256};

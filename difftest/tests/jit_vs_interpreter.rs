@@ -1,7 +1,8 @@
 //! The bounded differential test: generated programs on the compiled
-//! backend and the reference interpreter under Cancun, Prague and Osaka,
-//! everything observable compared. Runs `CEVM_FUZZ_COUNT` programs (default
-//! 2,000 in release builds, 200 in debug) from `CEVM_FUZZ_SEED`; a mismatch
+//! backend and the reference interpreter, each under a fork drawn uniformly
+//! from Frontier to Osaka, everything observable compared. Runs
+//! `CEVM_FUZZ_COUNT` programs (default 4,000 in release builds, 400 in
+//! debug) from `CEVM_FUZZ_SEED`; a mismatch
 //! is minimized and printed with its reproducer (state-test JSON).
 
 mod common;
@@ -16,14 +17,14 @@ fn jit_agrees_with_interpreter() {
     let config = CampaignConfig {
         seed: common::seed(),
         start: 0,
-        count: common::program_count("CEVM_FUZZ_COUNT", 2000),
+        count: common::program_count("CEVM_FUZZ_COUNT", 4000),
         specs: SpecId::SUPPORTED.to_vec(),
         out_dir: None,
         minimize: false,
     };
     let report = run_campaign(&config, &|| {});
     println!(
-        "{} programs x {} forks in {:.1}s: {} mismatches, {} panics, {} errors",
+        "{} programs drawn over {} forks in {:.1}s: {} mismatches, {} panics, {} errors",
         report.programs,
         config.specs.len(),
         report.seconds,

@@ -57,6 +57,7 @@ impl Host for EmptyHost {
     fn load_account_for_call(&mut self, _: Address) -> AccountLoad {
         AccountLoad {
             is_cold: true,
+            exists: false,
             is_empty: true,
             delegation_is_cold: None,
         }

@@ -14,11 +14,12 @@ pub struct BlockEnv {
     pub timestamp: U256,
     /// GASLIMIT.
     pub gas_limit: U256,
-    /// BASEFEE (EIP-1559 base fee per gas).
+    /// BASEFEE (EIP-1559 base fee per gas); ignored before London (see
+    /// [`Env::base_fee`]).
     pub basefee: U256,
-    /// PREVRANDAO (EIP-4399); DIFFICULTY before the Merge.
+    /// PREVRANDAO (EIP-4399), read by opcode 0x44 from Paris on.
     pub prevrandao: B256,
-    /// Pre-Merge difficulty (informative only for supported forks).
+    /// The block's difficulty, read by opcode 0x44 (DIFFICULTY) before Paris.
     pub difficulty: U256,
     /// BLOBBASEFEE (EIP-7516), derived from the excess blob gas.
     pub blob_base_fee: U256,
@@ -58,6 +59,16 @@ impl Env {
             chain_id: 1,
             block: BlockEnv::default(),
             tx: TxEnv::default(),
+        }
+    }
+
+    /// The base fee in force: the block's from London on (EIP-1559), zero
+    /// before (the whole gas price goes to the coinbase).
+    pub fn base_fee(&self) -> U256 {
+        if self.spec >= SpecId::London {
+            self.block.basefee
+        } else {
+            U256::ZERO
         }
     }
 }

@@ -14,7 +14,8 @@ use alloy_primitives::{Address, Bytes, Log, B256, U256};
 pub struct StateLoad<T> {
     /// The value.
     pub data: T,
-    /// Whether this was the transaction's first access (the cold surcharge applies).
+    /// Whether this was the transaction's first access to it (from Berlin
+    /// on the EIP-2929 cold surcharge applies; see [`crate::gas`]).
     pub is_cold: bool,
 }
 
@@ -36,26 +37,33 @@ pub struct SStoreResult {
     pub new: U256,
 }
 
-/// What the CALL family needs to know about its target before charging gas.
+/// What the CALL family needs to know about its target before charging gas
+/// (which fork charges what for it is decided in [`crate::gas`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AccountLoad {
     /// Whether the target was cold.
     pub is_cold: bool,
+    /// Whether the target is in the state at all (empty or not): before
+    /// Spurious Dragon a call to a missing account pays the new-account cost.
+    pub exists: bool,
     /// Whether the target is empty in the EIP-161 sense (no code, zero nonce and balance)
-    /// or does not exist: a value transfer to it pays the new-account cost.
+    /// or does not exist: from Spurious Dragon a value transfer to it pays the new-account cost.
     pub is_empty: bool,
     /// For an EIP-7702 delegated account, the delegate's address access was cold
     /// (`Some(true)`) or warm (`Some(false)`); `None` when there is no delegation.
     pub delegation_is_cold: Option<bool>,
 }
 
-/// What SELFDESTRUCT's gas depends on.
+/// What SELFDESTRUCT's gas and refund depend on, as it was before the
+/// balance moved.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SelfDestructResult {
     /// The destructing account had a non-zero balance.
     pub had_value: bool,
-    /// The beneficiary exists and is not empty.
+    /// The beneficiary is in the state at all (empty or not).
     pub target_exists: bool,
+    /// The beneficiary is missing or empty (EIP-161).
+    pub target_is_empty: bool,
     /// The account was already scheduled for destruction in this transaction.
     pub previously_destroyed: bool,
 }
@@ -93,7 +101,9 @@ pub trait Host {
     /// LOG0..LOG4.
     fn log(&mut self, log: Log);
 
-    /// SELFDESTRUCT of `address` in favour of `target` (EIP-6780 semantics).
+    /// SELFDESTRUCT of `address` in favour of `target`: moves the balance and
+    /// schedules the account for deletion (from Cancun only an account
+    /// created in the same transaction, EIP-6780).
     fn selfdestruct(&mut self, address: Address, target: Address) -> StateLoad<SelfDestructResult>;
 
     /// Warms `address` and reports what the CALL family's gas depends on.

@@ -1,10 +1,15 @@
-//! The Ethereum precompiled contracts of each supported fork, as a
-//! [`PrecompileSet`].
+//! The Ethereum precompiled contracts of each fork, as a [`PrecompileSet`].
 //!
 //! The arithmetic (curves, KZG, hashes, MODEXP) comes from `revm-precompile`;
 //! this module only picks the fork's set and translates its results:
 //!
-//! - Cancun: 0x01-0x0a (ECRECOVER .. KZG point evaluation);
+//! - Frontier to Spurious Dragon: 0x01-0x04 (ECRECOVER, SHA256, RIPEMD160,
+//!   IDENTITY);
+//! - Byzantium to Petersburg: adds MODEXP (EIP-198) and the BN254 operations
+//!   (EIP-196, EIP-197) at 0x05-0x08;
+//! - Istanbul: BLAKE2F at 0x09 (EIP-152), cheaper BN254 (EIP-1108);
+//! - Berlin to Shanghai: MODEXP repriced (EIP-2565);
+//! - Cancun: 0x01-0x0a (adds the KZG point evaluation, EIP-4844);
 //! - Prague: adds the EIP-2537 BLS12-381 operations at 0x0b-0x11;
 //! - Osaka: MODEXP with the EIP-7823 input bounds and EIP-7883 pricing, and
 //!   P256VERIFY (EIP-7951) at 0x100.
@@ -24,9 +29,8 @@ pub struct Precompiles {
 }
 
 impl Precompiles {
-    /// The set active under `spec`. Forks before Cancun get the set of the
-    /// newest precompile revision they had (they are never executed by cevm,
-    /// but the set is still well defined).
+    /// The set active under `spec`: `revm-precompile` keeps one set per
+    /// revision, and a fork gets the newest revision at or before it.
     pub fn for_spec(spec: SpecId) -> Self {
         let id = match spec {
             SpecId::Frontier
@@ -105,6 +109,19 @@ mod tests {
         let mut bytes = [0u8; 20];
         bytes[18..].copy_from_slice(&n.to_be_bytes());
         Address::from(bytes)
+    }
+
+    #[test]
+    fn older_sets_grow_by_fork() {
+        let len = |spec| Precompiles::for_spec(spec).len();
+        assert_eq!(len(SpecId::Frontier), 4);
+        assert_eq!(len(SpecId::SpuriousDragon), 4);
+        assert_eq!(len(SpecId::Byzantium), 8);
+        assert_eq!(len(SpecId::Petersburg), 8);
+        assert_eq!(len(SpecId::Istanbul), 9);
+        assert_eq!(len(SpecId::Shanghai), 9);
+        let homestead = Precompiles::for_spec(SpecId::Homestead);
+        assert!(homestead.contains(&at(4)) && !homestead.contains(&at(5)));
     }
 
     #[test]

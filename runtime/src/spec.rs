@@ -1,7 +1,9 @@
 //! Fork identifiers.
 //!
-//! `SpecId` lists every mainnet fork in order so that the opcode table can say
-//! when each opcode first appeared; only [`SpecId::SUPPORTED`] forks are executed.
+//! `SpecId` lists every mainnet fork in order, so that the opcode table can
+//! say when each opcode first appeared and the runtime can say from which
+//! fork each rule applies (`spec >= SpecId::Berlin`). Every fork from
+//! Frontier to Osaka is executed.
 
 use std::fmt;
 use std::str::FromStr;
@@ -44,12 +46,16 @@ pub enum SpecId {
 
 /// The error for a fork name that is not known.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown fork `{0}` (expected one of: cancun, prague, osaka)")]
+#[error(
+    "unknown fork `{0}` (expected a mainnet fork: frontier, homestead, tangerinewhistle (eip150), \
+     spuriousdragon (eip158), byzantium, constantinople, petersburg (constantinoplefix), istanbul, \
+     berlin, london, paris (merge), shanghai, cancun, prague or osaka)"
+)]
 pub struct UnknownSpec(pub String);
 
 impl SpecId {
-    /// The forks cevm executes.
-    pub const SUPPORTED: [SpecId; 3] = [SpecId::Cancun, SpecId::Prague, SpecId::Osaka];
+    /// The forks cevm executes: all of [`SpecId::ALL`].
+    pub const SUPPORTED: [SpecId; 15] = SpecId::ALL;
 
     /// Every fork, oldest first.
     pub const ALL: [SpecId; 15] = [
@@ -73,9 +79,9 @@ impl SpecId {
     /// The newest supported fork.
     pub const LATEST: SpecId = SpecId::Osaka;
 
-    /// Whether cevm can execute this fork.
+    /// Whether cevm can execute this fork (every fork in [`SpecId::ALL`]).
     pub fn is_supported(self) -> bool {
-        self >= SpecId::Cancun
+        SpecId::SUPPORTED.contains(&self)
     }
 
     /// Whether this fork is at or after `other`.
@@ -151,6 +157,13 @@ mod tests {
         assert_eq!("Prague".parse::<SpecId>(), Ok(SpecId::Prague));
         assert_eq!("OSAKA".parse::<SpecId>(), Ok(SpecId::Osaka));
         assert!("amsterdam".parse::<SpecId>().is_err());
+        assert_eq!("EIP150".parse::<SpecId>(), Ok(SpecId::TangerineWhistle));
+        assert_eq!("EIP158".parse::<SpecId>(), Ok(SpecId::SpuriousDragon));
+        assert_eq!(
+            "ConstantinopleFix".parse::<SpecId>(),
+            Ok(SpecId::Petersburg)
+        );
+        assert_eq!("Merge".parse::<SpecId>(), Ok(SpecId::Paris));
         for s in SpecId::ALL {
             assert_eq!(s.name().parse::<SpecId>(), Ok(s));
         }
@@ -159,6 +172,8 @@ mod tests {
     #[test]
     fn order_is_activation_order() {
         assert!(SpecId::Osaka > SpecId::Prague && SpecId::Prague > SpecId::Cancun);
-        assert!(!SpecId::Shanghai.is_supported() && SpecId::Cancun.is_supported());
+        assert!(SpecId::Frontier < SpecId::Homestead && SpecId::Shanghai < SpecId::Cancun);
+        assert!(SpecId::ALL.windows(2).all(|w| w[0] < w[1]));
+        assert!(SpecId::ALL.iter().all(|s| s.is_supported()));
     }
 }

@@ -1,7 +1,7 @@
 //! Turning a test's JSON into the runtime's environment and transaction for
 //! one fork and one index combination.
 
-use crate::model::{TestAccount, TestCase, TestEnv};
+use crate::model::{TestAccount, TestCase, TestEnv, TxNumber};
 use alloy_primitives::{Bytes, B256, U256};
 use cevm_runtime::tx::{AccessListItem, Authorization, BlobSchedule, Transaction, TxKind, TxType};
 use cevm_runtime::{BlockEnv, Env, SpecId, TxEnv};
@@ -27,6 +27,40 @@ pub enum CaseError {
         /// The value.
         value: U256,
     },
+    /// A transaction number in the `0x:bigint` notation: the transaction
+    /// cannot be encoded, so it is invalid (not a malformed test).
+    #[error("`{field}` = 0x:bigint {text} cannot be encoded in a transaction")]
+    Unencodable {
+        /// The field.
+        field: &'static str,
+        /// The number as written after the marker.
+        text: String,
+    },
+}
+
+impl CaseError {
+    /// Whether the error makes the transaction invalid (to be reported as
+    /// rejected) rather than the test malformed.
+    pub fn is_invalid_transaction(&self) -> bool {
+        matches!(self, CaseError::Unencodable { .. })
+    }
+}
+
+/// The value of a transaction number; the `0x:bigint` notation is an
+/// invalid transaction.
+fn number(n: &TxNumber, field: &'static str) -> Result<U256, CaseError> {
+    match n {
+        TxNumber::Value(v) => Ok(*v),
+        TxNumber::BigInt(text) => Err(CaseError::Unencodable {
+            field,
+            text: text.clone(),
+        }),
+    }
+}
+
+/// An optional transaction number, zero when absent.
+fn number_or_zero(n: &Option<TxNumber>, field: &'static str) -> Result<U256, CaseError> {
+    n.as_ref().map_or(Ok(U256::ZERO), |n| number(n, field))
 }
 
 fn pick<'a, T>(list: &'a [T], index: usize, field: &'static str) -> Result<&'a T, CaseError> {
@@ -99,8 +133,8 @@ pub fn transaction(
 ) -> Result<Transaction, CaseError> {
     let t = &case.transaction;
     let input: &Bytes = pick(&t.data, data, "data")?;
-    let gas_limit = saturate_u64(*pick(&t.gas_limit, gas, "gasLimit")?);
-    let value = *pick(&t.value, value, "value")?;
+    let gas_limit = saturate_u64(number(pick(&t.gas_limit, gas, "gasLimit")?, "gasLimit")?);
+    let value = number(pick(&t.value, value, "value")?, "value")?;
     let access_list = match &t.access_lists {
         Some(lists) => pick(lists, data, "accessLists")?
             .iter()
@@ -138,26 +172,26 @@ pub fn transaction(
     };
     let (max_fee, priority) = match tx_type {
         TxType::Legacy | TxType::AccessList => {
-            let price = t.gas_price.unwrap_or_default();
+            let price = number_or_zero(&t.gas_price, "gasPrice")?;
             (price, price)
         }
         _ => (
-            t.max_fee_per_gas.unwrap_or_default(),
-            t.max_priority_fee_per_gas.unwrap_or_default(),
+            number_or_zero(&t.max_fee_per_gas, "maxFeePerGas")?,
+            number_or_zero(&t.max_priority_fee_per_gas, "maxPriorityFeePerGas")?,
         ),
     };
     Ok(Transaction {
         tx_type,
         caller: t.sender,
         kind: t.to.map_or(TxKind::Create, TxKind::Call),
-        nonce: saturate_u64(t.nonce),
+        nonce: saturate_u64(number(&t.nonce, "nonce")?),
         gas_limit,
         value,
         data: input.clone(),
         max_fee_per_gas: max_fee,
         max_priority_fee_per_gas: priority,
         access_list,
-        max_fee_per_blob_gas: t.max_fee_per_blob_gas.unwrap_or_default(),
+        max_fee_per_blob_gas: number_or_zero(&t.max_fee_per_blob_gas, "maxFeePerBlobGas")?,
         blob_hashes: t.blob_versioned_hashes.clone().unwrap_or_default(),
         authorization_list,
     })
@@ -264,5 +298,15 @@ mod tests {
         // 0xe0000 excess blob gas with fraction 16 saturates the fee.
         assert!(env.block.blob_base_fee > U256::from(u64::MAX));
         assert!(transaction(&configured, 1, 0, 0).is_err());
+    }
+
+    #[test]
+    fn bigint_numbers_make_the_transaction_invalid() {
+        let big = case(r#", "gasPrice": "0x:bigint 0x000a""#, "");
+        let err = transaction(&big, 0, 0, 0).unwrap_err();
+        assert!(err.is_invalid_transaction(), "{err}");
+        assert!(err.to_string().contains("gasPrice"));
+        let plain = transaction(&case(r#", "gasPrice": "0x0a""#, ""), 1, 0, 0).unwrap_err();
+        assert!(!plain.is_invalid_transaction());
     }
 }

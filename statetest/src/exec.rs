@@ -5,7 +5,7 @@ use crate::model::{TestAccount, TestCase};
 use crate::roots::{logs_hash, state_root, RootAccount};
 use alloy_primitives::{Address, B256};
 use cevm_runtime::state::{Account, State};
-use cevm_runtime::tx::{transact, BlobSchedule, Transaction};
+use cevm_runtime::tx::{transact, BlobSchedule, Transaction, TxOutcome};
 use cevm_runtime::{Env, Executor, Precompiles, Status};
 use std::collections::BTreeMap;
 
@@ -61,7 +61,22 @@ pub fn execute_case(
 ) -> Result<CaseOutput, CaseError> {
     let mut state = pre_state(case)?;
     let precompiles = Precompiles::for_spec(env.spec);
-    let result = transact(&mut state, env, schedule, tx, executor, &precompiles);
+    let result =
+        transact(&mut state, env, schedule, tx, executor, &precompiles).map_err(|e| e.to_string());
+    Ok(case_output(&state, result))
+}
+
+/// The output of a case whose transaction could not even be built (a
+/// number in the `0x:bigint` notation): rejected for `reason`, the state
+/// left as it was.
+pub fn rejected_case(case: &TestCase, reason: String) -> Result<CaseOutput, CaseError> {
+    let state = pre_state(case)?;
+    Ok(case_output(&state, Err(reason)))
+}
+
+/// Measures `state` after a transaction that ended with `result` (or was
+/// rejected with the error text).
+fn case_output(state: &State, result: Result<TxOutcome, String>) -> CaseOutput {
     let (rejected, status, status_class, gas_used, gas_refunded, output, logs) = match result {
         Ok(outcome) => (
             None,
@@ -77,7 +92,7 @@ pub fn execute_case(
             outcome.logs,
         ),
         Err(e) => (
-            Some(e.to_string()),
+            Some(e),
             "rejected".to_string(),
             "rejected",
             0,
@@ -99,7 +114,7 @@ pub fn execute_case(
             },
         )
     }));
-    Ok(CaseOutput {
+    CaseOutput {
         rejected,
         status,
         status_class,
@@ -110,7 +125,7 @@ pub fn execute_case(
         logs_hash: logs_hash(&logs),
         log_count: logs.len(),
         accounts,
-    })
+    }
 }
 
 impl CaseOutput {

@@ -1,10 +1,11 @@
 //! cevm state-test runner.
 //!
 //! Reads Ethereum execution-spec-tests state tests (JSON), runs every post
-//! entry of every supported fork (Cancun, Prague, Osaka) on a backend given
+//! entry of every fork (Frontier to Osaka; the fixtures' names `EIP150`,
+//! `EIP158`, `ConstantinopleFix` and `Merge` included) on a backend given
 //! as an [`Executor`](cevm_runtime::Executor) factory, and compares the state
-//! root and the logs hash with the expected ones. Older forks are counted as
-//! skipped; unreadable files as failed. Files run in parallel (rayon).
+//! root and the logs hash with the expected ones. Unreadable files count as
+//! failed. Files run in parallel (rayon).
 
 #![warn(missing_docs)]
 

@@ -3,7 +3,8 @@
 //! A file maps test names to [`TestCase`]s. Hex fields are parsed by serde
 //! (a malformed value makes the whole file an error); numeric ranges that
 //! serde cannot check (a `u64` field given as a larger number) are checked
-//! when a case is built, in [`crate::case`].
+//! when a case is built, in [`crate::case`]. The transaction's numbers may
+//! use the `0x:bigint 0x...` notation of some suites ([`TxNumber`]).
 
 use alloy_primitives::{Address, Bytes, B256, U256};
 use serde::{Deserialize, Deserializer};
@@ -75,23 +76,23 @@ pub struct TestAccount {
 #[serde(rename_all = "camelCase")]
 pub struct TestTransaction {
     /// Nonce.
-    pub nonce: U256,
+    pub nonce: TxNumber,
     /// Gas price (legacy and type 1).
     #[serde(default)]
-    pub gas_price: Option<U256>,
+    pub gas_price: Option<TxNumber>,
     /// Max priority fee (types 2-4).
     #[serde(default)]
-    pub max_priority_fee_per_gas: Option<U256>,
+    pub max_priority_fee_per_gas: Option<TxNumber>,
     /// Max fee (types 2-4).
     #[serde(default)]
-    pub max_fee_per_gas: Option<U256>,
+    pub max_fee_per_gas: Option<TxNumber>,
     /// Gas limit alternatives.
-    pub gas_limit: Vec<U256>,
+    pub gas_limit: Vec<TxNumber>,
     /// Recipient; empty for a creation.
     #[serde(deserialize_with = "deserialize_to")]
     pub to: Option<Address>,
     /// Value alternatives.
-    pub value: Vec<U256>,
+    pub value: Vec<TxNumber>,
     /// Data alternatives.
     pub data: Vec<Bytes>,
     /// Access lists, one per data alternative (types 1-4).
@@ -99,7 +100,7 @@ pub struct TestTransaction {
     pub access_lists: Option<Vec<Option<Vec<TestAccessListItem>>>>,
     /// Max fee per blob gas (type 3).
     #[serde(default)]
-    pub max_fee_per_blob_gas: Option<U256>,
+    pub max_fee_per_blob_gas: Option<TxNumber>,
     /// Blob versioned hashes (type 3).
     #[serde(default)]
     pub blob_versioned_hashes: Option<Vec<B256>>,
@@ -195,6 +196,58 @@ pub struct TestBlobSchedule {
     pub base_fee_update_fraction: U256,
 }
 
+/// A number of the transaction template: a value, or a number written in
+/// the `0x:bigint 0x...` notation, which some fixture suites use for a
+/// value the transaction's encoding cannot carry (wider than 256 bits, or
+/// with leading zero bytes that RLP forbids). A transaction with such a
+/// number is invalid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TxNumber {
+    /// An ordinary number.
+    Value(U256),
+    /// The `0x:bigint` notation; the text after the marker.
+    BigInt(String),
+}
+
+/// The marker of the big-integer notation.
+const BIGINT_MARKER: &str = "0x:bigint";
+
+impl TxNumber {
+    /// The value, or `None` for a number in the big-integer notation.
+    pub fn value(&self) -> Option<U256> {
+        match self {
+            TxNumber::Value(v) => Some(*v),
+            TxNumber::BigInt(_) => None,
+        }
+    }
+}
+
+impl From<U256> for TxNumber {
+    fn from(value: U256) -> Self {
+        TxNumber::Value(value)
+    }
+}
+
+impl PartialEq<U256> for TxNumber {
+    fn eq(&self, other: &U256) -> bool {
+        self.value() == Some(*other)
+    }
+}
+
+impl<'de> Deserialize<'de> for TxNumber {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        match text.trim().strip_prefix(BIGINT_MARKER) {
+            Some(rest) => Ok(TxNumber::BigInt(rest.trim().to_string())),
+            None => text
+                .trim()
+                .parse::<U256>()
+                .map(TxNumber::Value)
+                .map_err(|e| serde::de::Error::custom(format!("`{text}`: {e}"))),
+        }
+    }
+}
+
 /// `to` is an address, or an empty string (or null) for a creation.
 fn deserialize_to<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Address>, D::Error> {
     let s: Option<String> = Option::deserialize(d)?;
@@ -254,6 +307,26 @@ mod tests {
             schedule["Cancun"].base_fee_update_fraction,
             U256::from(3_338_477)
         );
+    }
+
+    #[test]
+    fn reads_the_bigint_notation() {
+        let big = MINIMAL.replace(
+            r#""value": ["0x00"]"#,
+            r#""value": ["0x00", "0x:bigint 0x010000000000000000000000000000000000000000000000000000000000000000"]"#,
+        );
+        let file: TestFile = serde_json::from_str(&big).unwrap();
+        let value = &file["t"].transaction.value;
+        assert_eq!(value[0], U256::ZERO);
+        assert_eq!(
+            value[1],
+            TxNumber::BigInt(
+                "0x010000000000000000000000000000000000000000000000000000000000000000".into()
+            )
+        );
+        assert_eq!(value[1].value(), None);
+        let bad = MINIMAL.replace(r#""gasPrice": "0x0a""#, r#""gasPrice": "0xzz""#);
+        assert!(serde_json::from_str::<TestFile>(&bad).is_err());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! per-case comparison.
 
 use crate::case::{self, CaseError};
-use crate::exec::{execute_case, CaseOutput};
+use crate::exec::{execute_case, rejected_case, CaseOutput};
 use crate::model::{PostEntry, TestCase, TestFile};
 use crate::report::{CaseId, CaseResult, CaseStatus, FileReport};
 use cevm_runtime::{Executor, SpecId};
@@ -215,7 +215,11 @@ fn execute_entry(
 ) -> Result<CaseOutput, String> {
     let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<CaseOutput, CaseError> {
         let ix = entry.indexes;
-        let tx = case::transaction(case, ix.data, ix.gas, ix.value)?;
+        let tx = match case::transaction(case, ix.data, ix.gas, ix.value) {
+            Ok(tx) => tx,
+            Err(e) if e.is_invalid_transaction() => return rejected_case(case, e.to_string()),
+            Err(e) => return Err(e),
+        };
         let env = case::env(case, spec, &tx)?;
         let schedule = case::blob_schedule(case, spec);
         execute_case(case, &env, &schedule, &tx, executor)

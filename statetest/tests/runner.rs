@@ -1,5 +1,5 @@
-//! The runner on hand-written fixture files: passing, failing, skipped and
-//! unreadable cases are each counted as such.
+//! The runner on hand-written fixture files: passing, failing and
+//! unreadable cases are each counted as such, under old and new forks.
 
 use cevm_runtime::primitives::{Address, B256, KECCAK256_EMPTY, U256};
 use cevm_statetest::roots::{logs_hash, state_root, RootAccount};
@@ -120,32 +120,69 @@ fn expected_rejection_passes_only_when_rejected() {
 }
 
 #[test]
-fn old_forks_are_skipped_and_fork_option_filters() {
+fn every_fork_runs_and_fork_option_filters() {
+    // Before London there is no base fee: the coinbase gets the whole price.
+    let before_london = state_root([
+        (addr(SENDER), account(START - 21_000 * 10 - 100, 1)),
+        (addr(RECIPIENT), account(100, 0)),
+        (addr(COINBASE), account(21_000 * 10, 0)),
+    ]);
     let post = format!(
-        r#"{{"Shanghai": [{}], "Cancun": [{}]}}"#,
+        r#"{{"Frontier": [{}], "Berlin": [{}], "Shanghai": [{}], "Cancun": [{}]}}"#,
+        entry(before_london, 0, None),
+        entry(before_london, 0, None),
         entry(transfer_root(), 0, None),
         entry(transfer_root(), 0, None)
     );
-    let report = run("skip.json", &fixture(&post), &RunOptions::default());
+    let report = run("forks.json", &fixture(&post), &RunOptions::default());
     let mut summary = Summary::default();
     summary.add(&report, &KnownFailures::none());
-    assert_eq!(summary.forks["Shanghai"].skipped, 1);
-    assert_eq!(summary.forks["Shanghai"].passed, 0);
-    assert_eq!(summary.forks["Cancun"].passed, 1);
+    for fork in ["Frontier", "Berlin", "Shanghai", "Cancun"] {
+        assert_eq!(summary.forks[fork].passed, 1, "{fork}");
+    }
+    assert_eq!(summary.skipped(), 0);
     let only_prague = RunOptions {
         fork: Some(cevm_runtime::SpecId::Prague),
         filter: None,
     };
-    assert!(run("skip2.json", &fixture(&post), &only_prague)
+    assert!(run("forks2.json", &fixture(&post), &only_prague)
         .cases
         .is_empty());
     let filtered = RunOptions {
         fork: None,
         filter: Some("no-such-test".into()),
     };
-    assert!(run("skip3.json", &fixture(&post), &filtered)
+    assert!(run("forks3.json", &fixture(&post), &filtered)
         .cases
         .is_empty());
+}
+
+#[test]
+fn bigint_numbers_make_rejected_transactions() {
+    // Value 1 is 2^264, written in the `0x:bigint` notation: the transaction
+    // cannot be encoded, so it is rejected and the state stays as it was.
+    let reject = |hash: B256, exception: &str| {
+        format!(
+            r#"{{"hash": "{hash}", "logs": "{}", "indexes": {{"data": 0, "gas": 0, "value": 1}}{exception}}}"#,
+            logs_hash(&[])
+        )
+    };
+    let post = format!(
+        r#"{{"Berlin": [{}, {}], "Cancun": [{}]}}"#,
+        reject(pre_root(), r#", "expectException": "TR_RLP_WRONGVALUE""#),
+        reject(pre_root(), ""),
+        entry(transfer_root(), 0, None)
+    );
+    let text = fixture(&post).replace(
+        r#""value": ["0x64"]"#,
+        r#""value": ["0x64", "0x:bigint 0x01000000000000000000000000000000000000000000000000000000000000000000"]"#,
+    );
+    let report = run("bigint.json", &text, &RunOptions::default());
+    assert!(report.error.is_none(), "{:?}", report.error);
+    let s = statuses(&report);
+    assert_eq!(s[0], &CaseStatus::Passed);
+    assert!(matches!(s[1], CaseStatus::Failed(r) if r.contains("bigint")));
+    assert_eq!(s[2], &CaseStatus::Passed);
 }
 
 #[test]

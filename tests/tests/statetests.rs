@@ -1,8 +1,9 @@
 //! Runs the execution-spec-tests state tests in the shared fixtures on both
-//! backends, the reference interpreter and the JIT, case by case. Fails on
-//! any failure that is not in `statetest/known-failures.txt` and on any case
-//! where the two backends differ (status class, gas used, refund, output,
-//! logs, state root).
+//! backends, the reference interpreter and the JIT, case by case, under
+//! every fork the fixtures have (Frontier to Osaka). Fails on any failure
+//! that is not in `statetest/known-failures.txt`, on any skipped case and on
+//! any case where the two backends differ (status class, gas used, refund,
+//! output, logs, state root).
 //!
 //! The fixtures are found through `CEVM_SHARED` or at `../shared` beside the
 //! workspace. Without them the test says so and passes, except under
@@ -41,10 +42,21 @@ fn state_tests_pass_on_both_backends_without_mismatches() {
         summary.add(report, &known);
     }
     println!("{}", summary.table());
-    for spec in SpecId::SUPPORTED {
+    // The v5.4.0 fixtures have post entries for every fork but these three;
+    // their rules are covered by the runtime's unit tests.
+    let absent = [
+        SpecId::TangerineWhistle,
+        SpecId::SpuriousDragon,
+        SpecId::Constantinople,
+    ];
+    for spec in SpecId::SUPPORTED
+        .into_iter()
+        .filter(|s| !absent.contains(s))
+    {
         let counts = summary.forks.get(spec.name()).copied().unwrap_or_default();
         assert!(counts.passed > 0, "no {spec} case passed");
     }
+    assert_eq!(summary.skipped(), 0, "every fork is executed");
     for (case, what) in summary.mismatches.iter().take(50) {
         println!("MISMATCH {case}\n    interp vs jit: {what}");
     }

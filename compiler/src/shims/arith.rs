@@ -133,7 +133,7 @@ pub unsafe extern "C" fn cevm_exp(ctx: *mut JitContext<'_, '_>, args: *mut U256)
     guard(|| {
         // SAFETY: native code passes its own context and scratch area.
         let (ctx, args) = unsafe { (&mut *ctx, std::slice::from_raw_parts_mut(args, 2)) };
-        let cost = gas::exp_cost(args[1]);
+        let cost = gas::exp_cost(ctx.frame.spec, args[1]);
         match ctx.gas.checked_sub(cost) {
             Some(left) => ctx.gas = left,
             None => return halt_code(HaltReason::OutOfGas),

@@ -98,6 +98,7 @@ impl Host for TestHost {
     fn load_account_for_call(&mut self, a: Address) -> AccountLoad {
         AccountLoad {
             is_cold: self.touch(a),
+            exists: false,
             is_empty: true,
             delegation_is_cold: None,
         }

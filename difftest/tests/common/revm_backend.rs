@@ -25,12 +25,34 @@ use revm::state::AccountInfo;
 use revm::{Context, DatabaseCommit, ExecuteEvm, MainBuilder, MainContext};
 use std::collections::BTreeMap;
 
-fn revm_spec(spec: SpecId) -> RevmSpec {
-    match spec {
+/// revm's id of `spec`; `None` for Constantinople, whose EIP-1283 rules
+/// revm does not implement (Petersburg replaced it before mainnet ran it).
+pub fn revm_spec(spec: SpecId) -> Option<RevmSpec> {
+    Some(match spec {
+        SpecId::Frontier => RevmSpec::FRONTIER,
+        SpecId::Homestead => RevmSpec::HOMESTEAD,
+        SpecId::TangerineWhistle => RevmSpec::TANGERINE,
+        SpecId::SpuriousDragon => RevmSpec::SPURIOUS_DRAGON,
+        SpecId::Byzantium => RevmSpec::BYZANTIUM,
+        SpecId::Constantinople => return None,
+        SpecId::Petersburg => RevmSpec::PETERSBURG,
+        SpecId::Istanbul => RevmSpec::ISTANBUL,
+        SpecId::Berlin => RevmSpec::BERLIN,
+        SpecId::London => RevmSpec::LONDON,
+        SpecId::Paris => RevmSpec::MERGE,
+        SpecId::Shanghai => RevmSpec::SHANGHAI,
         SpecId::Cancun => RevmSpec::CANCUN,
         SpecId::Prague => RevmSpec::PRAGUE,
-        _ => RevmSpec::OSAKA,
-    }
+        SpecId::Osaka => RevmSpec::OSAKA,
+    })
+}
+
+/// The forks revm can be compared under: every fork but Constantinople.
+pub fn revm_forks() -> Vec<SpecId> {
+    SpecId::ALL
+        .into_iter()
+        .filter(|s| revm_spec(*s).is_some())
+        .collect()
 }
 
 /// Most blobs one transaction may carry (EIP-4844, EIP-7691, EIP-7594).
@@ -115,6 +137,7 @@ fn revm_tx(t: &Transaction) -> Result<TxEnv, String> {
 /// Runs `scenario` under `spec` on revm. `Err` when revm reports a
 /// database error (which an in-memory database never does).
 pub fn observe_revm(scenario: &Scenario, spec: SpecId) -> Result<Observation, String> {
+    let revm_spec = revm_spec(spec).ok_or_else(|| format!("revm does not implement {spec}"))?;
     let case = scenario.to_test_case(spec).map_err(|e| e.to_string())?;
     let mut db = CacheDB::new(EmptyDB::default());
     for (address, acc) in &case.pre {
@@ -153,7 +176,7 @@ pub fn observe_revm(scenario: &Scenario, spec: SpecId) -> Result<Observation, St
             .with_db(&mut db)
             .with_block(block)
             .modify_cfg_chained(|cfg| {
-                cfg.set_spec_and_mainnet_gas_params(revm_spec(spec));
+                cfg.set_spec_and_mainnet_gas_params(revm_spec);
                 cfg.chain_id = 1;
                 // revm skips the per-transaction blob cap unless told it.
                 cfg.set_max_blobs_per_tx(max_blobs_per_tx(spec));
@@ -220,9 +243,11 @@ pub fn observe_revm(scenario: &Scenario, spec: SpecId) -> Result<Observation, St
             .as_ref()
             .map(|c| c.original_bytes())
             .unwrap_or_default();
-        // Touched empty accounts are deleted (EIP-161); CacheDB keeps them.
+        // From Spurious Dragon touched empty accounts are deleted (EIP-161);
+        // CacheDB keeps them. Before, an empty account is part of the state.
         let empty = info.nonce == 0 && info.balance.is_zero() && code.is_empty();
-        if empty || matches!(acc.account_state, DbAccountState::NotExisting) {
+        let cleared = empty && spec >= SpecId::SpuriousDragon;
+        if cleared || matches!(acc.account_state, DbAccountState::NotExisting) {
             continue;
         }
         accounts.insert(

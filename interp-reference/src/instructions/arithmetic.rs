@@ -36,7 +36,9 @@ pub(crate) fn execute(m: &mut Machine<'_>, opcode: u8) -> Result<Control, HaltRe
                 op::MOD => rem(a, b),
                 op::SMOD => smod(a, b),
                 op::EXP => {
-                    m.frame.gas.charge(cevm_runtime::gas::exp_cost(b))?;
+                    m.frame
+                        .gas
+                        .charge(cevm_runtime::gas::exp_cost(m.frame.spec, b))?;
                     exp(a, b)
                 }
                 op::SIGNEXTEND => signextend(a, b),

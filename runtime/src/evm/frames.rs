@@ -7,7 +7,11 @@ use crate::gas;
 use crate::message::{CallInputs, CreateInputs, CreateScheme, Message};
 use crate::precompile::PrecompileOutcome;
 use crate::result::{FrameResult, HaltReason, Status, SuccessReason};
-use alloy_primitives::{keccak256, Address, Bytes, U256};
+use crate::spec::SpecId;
+use alloy_primitives::{address, keccak256, Address, Bytes, U256};
+
+/// The RIPEMD-160 precompile (see [`Evm::keep_ripemd160_touch`]).
+const RIPEMD160: Address = address!("0x0000000000000000000000000000000000000003");
 
 /// CREATE's address: `keccak256(rlp([sender, nonce]))[12..]`.
 pub fn create_address(sender: Address, nonce: u64) -> Address {
@@ -69,7 +73,8 @@ impl Evm<'_> {
         }
 
         let checkpoint = self.state.checkpoint();
-        self.state.touch(inputs.target);
+        let target = inputs.target;
+        self.touch(target);
         if transfers
             && self
                 .state
@@ -112,9 +117,28 @@ impl Evm<'_> {
         if result.status.is_success() {
             self.state.commit(checkpoint);
         } else {
+            let ripemd_touched = self.state.is_touched(&RIPEMD160);
             self.state.revert(checkpoint);
+            if depth > 0 && (target == RIPEMD160 || ripemd_touched) {
+                self.keep_ripemd160_touch();
+            }
         }
         result
+    }
+
+    /// Spurious Dragon to London: a touch of the RIPEMD-160 precompile in a
+    /// failed nested call is kept (and the account deleted at the end of the
+    /// transaction if empty), unlike every other touch. Mainnet block
+    /// 2675119 cleared the empty account at 0x03 this way through a client
+    /// bug; the execution specs keep the behaviour as history made it.
+    fn keep_ripemd160_touch(&mut self) {
+        let spec = self.spec();
+        if (SpecId::SpuriousDragon..=SpecId::London).contains(&spec)
+            && self.state.exists(&RIPEMD160)
+            && self.state.is_empty_or_missing(&RIPEMD160)
+        {
+            self.state.touch(RIPEMD160);
+        }
     }
 
     fn run_precompile(&mut self, inputs: &CallInputs) -> FrameResult {
@@ -187,8 +211,11 @@ impl Evm<'_> {
 
         let checkpoint = self.state.checkpoint();
         self.state.mark_created(address);
-        self.state.touch(address);
-        self.state.set_nonce(address, 1);
+        self.touch(address);
+        if self.spec() >= SpecId::SpuriousDragon {
+            // EIP-161: contracts start at nonce 1.
+            self.state.set_nonce(address, 1);
+        }
         if self
             .state
             .transfer(inputs.caller, address, inputs.value)
@@ -220,11 +247,15 @@ impl Evm<'_> {
             return result;
         }
 
-        match deploy_check(&result) {
-            Ok(gas_left) => {
-                self.state.set_code(address, result.output.clone());
+        match deploy_check(self.spec(), &result) {
+            Ok((gas_left, code)) => {
+                self.state.set_code(address, code.clone());
                 self.state.commit(checkpoint);
-                FrameResult { gas_left, ..result }
+                FrameResult {
+                    gas_left,
+                    output: code,
+                    ..result
+                }
             }
             Err(reason) => {
                 self.state.revert(checkpoint);
@@ -234,21 +265,26 @@ impl Evm<'_> {
     }
 }
 
-/// The deployment rules applied to a successful init code's output, in the
-/// specification's order: EIP-3541 prefix, code deposit gas, EIP-170 size.
-/// Returns the gas left after the deposit.
-fn deploy_check(result: &FrameResult) -> Result<u64, HaltReason> {
+/// The deployment rules of `spec` applied to a successful init code's
+/// output, in the specification's order: EIP-3541 prefix (London on), code
+/// deposit gas, EIP-170 size (Spurious Dragon on). Returns the gas left
+/// after the deposit and the code to deploy. In Frontier a deposit the
+/// frame cannot pay leaves the contract without code (and the gas
+/// untouched); from Homestead on (EIP-2) it fails the creation.
+fn deploy_check(spec: SpecId, result: &FrameResult) -> Result<(u64, Bytes), HaltReason> {
     let code = &result.output;
-    if code.first() == Some(&0xef) {
+    if spec >= SpecId::London && code.first() == Some(&0xef) {
         return Err(HaltReason::InvalidCodePrefix);
     }
     let deposit = gas::code_deposit_cost(code.len() as u64);
-    let gas_left = result
-        .gas_left
-        .checked_sub(deposit)
-        .ok_or(HaltReason::OutOfGas)?;
-    if code.len() > gas::MAX_CODE_SIZE {
+    let Some(gas_left) = result.gas_left.checked_sub(deposit) else {
+        if spec >= SpecId::Homestead {
+            return Err(HaltReason::OutOfGas);
+        }
+        return Ok((result.gas_left, Bytes::new()));
+    };
+    if gas::max_code_size(spec).is_some_and(|max| code.len() > max) {
         return Err(HaltReason::CodeSizeLimit);
     }
-    Ok(gas_left)
+    Ok((gas_left, code.clone()))
 }

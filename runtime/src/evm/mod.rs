@@ -134,8 +134,8 @@ impl<'a> Evm<'a> {
     /// transaction's bookkeeping, without transaction-level rules (no
     /// intrinsic gas, fees, refund cap or nonce): begins the transaction on
     /// the state, warms caller, target, its EIP-7702 delegate, the coinbase
-    /// (EIP-3651) and the precompiles, runs the call, finishes the transaction (selfdestructs,
-    /// empty touched accounts) and returns the result with the logs.
+    /// (EIP-3651, from Shanghai) and the precompiles, runs the call, finishes the transaction
+    /// (selfdestructs, empty touched accounts) and returns the result with the logs.
     pub fn transact_call(
         &mut self,
         caller: Address,
@@ -147,7 +147,9 @@ impl<'a> Evm<'a> {
         self.state.begin_transaction();
         self.state.warm_account(caller);
         self.state.warm_account(target);
-        self.state.warm_account(self.env.block.coinbase);
+        if self.env.spec >= SpecId::Shanghai {
+            self.state.warm_account(self.env.block.coinbase);
+        }
         if self.env.spec >= SpecId::Prague {
             if let Some(delegate) = delegation_target(&self.state.code(&target)) {
                 self.state.warm_account(delegate);
@@ -169,6 +171,18 @@ impl<'a> Evm<'a> {
         self.state.finish_transaction();
         let logs = self.state.take_logs();
         CallOutcome { result, logs }
+    }
+
+    /// Touches `address` as a message call, a creation or a SELFDESTRUCT
+    /// beneficiary does. From Spurious Dragon (EIP-161) it is deleted at the
+    /// end of the transaction if it is then empty; before, a touched account
+    /// that does not exist is created (empty) and stays.
+    pub(super) fn touch(&mut self, address: Address) {
+        if self.env.spec >= SpecId::SpuriousDragon {
+            self.state.touch(address);
+        } else {
+            self.state.create_account(address);
+        }
     }
 
     /// The EIP-7702 delegate of `address`'s code, when delegation is in force.
@@ -245,17 +259,22 @@ impl Host for Evm<'_> {
 
     fn selfdestruct(&mut self, address: Address, target: Address) -> StateLoad<SelfDestructResult> {
         let is_cold = self.state.warm_account(target);
-        StateLoad::new(self.state.selfdestruct(address, target), is_cold)
+        let eip6780 = self.env.spec >= SpecId::Cancun;
+        let result = self.state.selfdestruct(address, target, eip6780);
+        self.touch(target);
+        StateLoad::new(result, is_cold)
     }
 
     fn load_account_for_call(&mut self, address: Address) -> AccountLoad {
         let is_cold = self.state.warm_account(address);
+        let exists = self.state.exists(&address);
         let is_empty = self.state.is_empty_or_missing(&address);
         let delegation_is_cold = self
             .delegate_of(&address)
             .map(|delegate| self.state.warm_account(delegate));
         AccountLoad {
             is_cold,
+            exists,
             is_empty,
             delegation_is_cold,
         }

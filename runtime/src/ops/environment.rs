@@ -6,6 +6,7 @@ use crate::gas;
 use crate::host::Host;
 use crate::ops::memory::len_u64;
 use crate::result::HaltReason;
+use crate::spec::SpecId;
 use alloy_primitives::{Address, B256, U256};
 
 /// The low 20 bytes of a stack word as an address.
@@ -86,10 +87,16 @@ pub fn number(host: &dyn Host) -> U256 {
     host.env().block.number
 }
 
-/// PREVRANDAO.
+/// PREVRANDAO (EIP-4399, from Paris); before Paris the same opcode is
+/// DIFFICULTY and reads the block's difficulty.
 #[inline]
 pub fn prevrandao(host: &dyn Host) -> U256 {
-    U256::from_be_bytes(host.env().block.prevrandao.0)
+    let env = host.env();
+    if env.spec >= SpecId::Paris {
+        U256::from_be_bytes(env.block.prevrandao.0)
+    } else {
+        env.block.difficulty
+    }
 }
 
 /// GASLIMIT (the block's).
@@ -213,7 +220,7 @@ pub fn balance(frame: &mut Frame, host: &mut dyn Host, address: U256) -> Result<
     let load = host.balance(to_address(address));
     frame
         .gas
-        .charge(gas::account_access_surcharge(load.is_cold))?;
+        .charge(gas::account_access_surcharge(frame.spec, load.is_cold))?;
     Ok(load.data)
 }
 
@@ -231,7 +238,7 @@ pub fn extcodesize(
     let load = host.code(to_address(address));
     frame
         .gas
-        .charge(gas::account_access_surcharge(load.is_cold))?;
+        .charge(gas::account_access_surcharge(frame.spec, load.is_cold))?;
     Ok(U256::from(load.data.len()))
 }
 
@@ -244,7 +251,7 @@ pub fn extcodehash(
     let load = host.code_hash(to_address(address));
     frame
         .gas
-        .charge(gas::account_access_surcharge(load.is_cold))?;
+        .charge(gas::account_access_surcharge(frame.spec, load.is_cold))?;
     Ok(U256::from_be_bytes(load.data.0))
 }
 
@@ -260,7 +267,7 @@ pub fn extcodecopy(
     let load = host.code(to_address(address));
     frame
         .gas
-        .charge(gas::account_access_surcharge(load.is_cold))?;
+        .charge(gas::account_access_surcharge(frame.spec, load.is_cold))?;
     let (off, len) = expand_for_copy(frame, mem_offset, len)?;
     if len > 0 {
         frame.memory.set_padded(off, &load.data, code_offset, len);

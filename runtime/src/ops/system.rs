@@ -31,8 +31,9 @@ fn read_memory(frame: &mut Frame, offset: U256, len: U256) -> Result<Bytes, Halt
 /// CALL, CALLCODE, DELEGATECALL and STATICCALL. Operands in stack order;
 /// `value` is ignored for DELEGATECALL and STATICCALL (pass zero). Charges
 /// memory expansion for both ranges, the access and value-transfer extras,
-/// then passes on at most 63/64 of what is left (plus the 2300 stipend with a
-/// value); pushes 1 on success, 0 otherwise.
+/// then passes on the requested gas, from Tangerine Whistle capped at 63/64
+/// of what is left (plus the 2300 stipend with a value); pushes 1 on
+/// success, 0 otherwise.
 #[allow(clippy::too_many_arguments)]
 pub fn call(
     frame: &mut Frame,
@@ -58,15 +59,19 @@ pub fn call(
     let (out_off, out_len) = frame.memory.expand(&mut frame.gas, out_offset, out_len)?;
 
     let to = to_address(to);
+    let spec = frame.spec;
     let load = host.load_account_for_call(to);
+    let creates_account = kind == CallKind::Call
+        && gas::call_creates_account(spec, has_value, load.exists, load.is_empty);
     let extra = gas::call_extra_cost(
+        spec,
         load.is_cold,
         load.delegation_is_cold,
         has_value,
-        kind == CallKind::Call && load.is_empty,
+        creates_account,
     );
     frame.gas.charge(extra)?;
-    let child_gas = gas::call_gas(frame.gas.remaining, gas);
+    let child_gas = gas::call_gas(spec, frame.gas.remaining, gas);
     frame.gas.charge(child_gas)?;
     let gas_limit = if has_value {
         child_gas + gas::CALL_STIPEND
@@ -145,17 +150,18 @@ fn create_common(
     if frame.msg.is_static {
         return Err(HaltReason::StateChangeDuringStaticCall);
     }
+    let spec = frame.spec;
     let (off, len) = frame.memory.expand(&mut frame.gas, offset, len)?;
-    let mut cost = gas::initcode_cost(len_u64(len));
+    let mut cost = gas::initcode_cost(spec, len_u64(len));
     if let CreateScheme::Create2 { .. } = scheme {
         cost += gas::create2_hash_cost(len_u64(len));
     }
     frame.gas.charge(cost)?;
-    if len > gas::MAX_INITCODE_SIZE {
+    if gas::max_initcode_size(spec).is_some_and(|max| len > max) {
         // EIP-3860: oversized init code is an exceptional halt.
         return Err(HaltReason::OutOfGas);
     }
-    let child_gas = gas::max_call_gas(frame.gas.remaining);
+    let child_gas = gas::create_gas(spec, frame.gas.remaining);
     frame.gas.charge(child_gas)?;
     let init_code = if len == 0 {
         Bytes::new()
@@ -190,8 +196,10 @@ pub fn revert(frame: &mut Frame, offset: U256, len: U256) -> Result<Bytes, HaltR
     read_memory(frame, offset, len)
 }
 
-/// SELFDESTRUCT (EIP-6780): moves the balance to `beneficiary`; the account
-/// is deleted only if it was created in the same transaction.
+/// SELFDESTRUCT: moves the balance to `beneficiary` and schedules the
+/// account for deletion (from Cancun only if it was created in the same
+/// transaction, EIP-6780); before London the first SELFDESTRUCT of an
+/// account in a transaction earns a refund.
 pub fn selfdestruct(
     frame: &mut Frame,
     host: &mut dyn Host,
@@ -200,11 +208,16 @@ pub fn selfdestruct(
     if frame.msg.is_static {
         return Err(HaltReason::StateChangeDuringStaticCall);
     }
+    let spec = frame.spec;
     let load = host.selfdestruct(frame.msg.address, to_address(beneficiary));
+    let r = load.data;
     frame.gas.charge(gas::selfdestruct_cost(
+        spec,
         load.is_cold,
-        load.data.had_value,
-        load.data.target_exists,
+        r.had_value,
+        r.target_exists,
+        r.target_is_empty,
     ))?;
+    frame.gas.refunded += gas::selfdestruct_refund(spec, r.previously_destroyed);
     Ok(())
 }

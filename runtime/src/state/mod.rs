@@ -478,29 +478,44 @@ impl State {
         }
     }
 
-    /// SELFDESTRUCT of `address` in favour of `beneficiary` (EIP-6780): the
-    /// balance moves to the beneficiary; only an account created in this
-    /// transaction is scheduled for deletion (and then its balance is burnt
-    /// even when it names itself). The beneficiary is not warmed here.
-    pub fn selfdestruct(&mut self, address: Address, beneficiary: Address) -> SelfDestructResult {
+    /// SELFDESTRUCT of `address` in favour of `beneficiary`: the balance
+    /// moves to the beneficiary and the account is scheduled for deletion at
+    /// the end of the transaction, its balance burnt even when it names
+    /// itself. With `eip6780` (Cancun on) only an account created in this
+    /// transaction is deleted (and burns its balance); any other one just
+    /// gives its balance away. The beneficiary is neither warmed nor touched
+    /// here (touching depends on the fork: the `Evm` does it).
+    pub fn selfdestruct(
+        &mut self,
+        address: Address,
+        beneficiary: Address,
+        eip6780: bool,
+    ) -> SelfDestructResult {
         let balance = self.balance(&address);
         let result = SelfDestructResult {
             had_value: !balance.is_zero(),
-            target_exists: !self.is_empty_or_missing(&beneficiary),
+            target_exists: self.exists(&beneficiary),
+            target_is_empty: self.is_empty_or_missing(&beneficiary),
             previously_destroyed: self.destructed.contains(&address),
         };
         if address != beneficiary {
             // Cannot fail: the whole balance is moved.
             let _ = self.transfer(address, beneficiary, balance);
         }
-        self.touch(beneficiary);
-        if self.created.contains(&address) {
+        if !eip6780 || self.created.contains(&address) {
             self.set_balance(address, U256::ZERO);
             if self.destructed.insert(address) {
                 self.journal.push(JournalEntry::MarkedDestructed(address));
             }
         }
         result
+    }
+
+    /// Creates `address` as an empty account if it does not exist
+    /// (journaled). Before Spurious Dragon every account a transaction
+    /// touches is created so, and stays even if empty (no EIP-161).
+    pub fn create_account(&mut self, address: Address) {
+        self.account_mut(address);
     }
 }
 

@@ -47,9 +47,12 @@ fn revert_restores_everything() {
         address: a(1),
         data: LogData::new_unchecked(vec![], Bytes::new()),
     });
-    s.selfdestruct(a(3), a(5));
+    s.selfdestruct(a(3), a(5), true);
     assert!(s.is_destructed(&a(3)));
+    s.create_account(a(9));
+    assert!(s.exists(&a(9)));
     s.revert(cp);
+    assert!(!s.exists(&a(9)));
 
     let mut after: Vec<_> = s.accounts().map(|(k, v)| (*k, v.clone())).collect();
     after.sort_by_key(|(k, _)| *k);
@@ -137,21 +140,38 @@ fn finish_applies_selfdestructs_only_for_created_accounts() {
         Account::with_balance(u(5)).with_code(Bytes::from_static(&[0])),
     );
     // Pre-existing account: balance moves, account stays.
-    let r = s.selfdestruct(a(7), a(8));
-    assert!(r.had_value && !r.target_exists && !r.previously_destroyed);
+    let r = s.selfdestruct(a(7), a(8), true);
+    assert!(r.had_value && !r.target_exists && r.target_is_empty && !r.previously_destroyed);
     assert_eq!(s.balance(&a(8)), u(5));
     assert_eq!(s.balance(&a(7)), u(0));
     // Created in this transaction: deleted at the end, balance burnt even to itself.
     s.insert_account(a(6), Account::with_balance(u(3)).with_nonce(1));
     s.mark_created(a(6));
-    let r = s.selfdestruct(a(6), a(6));
-    assert!(r.had_value && r.target_exists);
+    let r = s.selfdestruct(a(6), a(6), true);
+    assert!(r.had_value && r.target_exists && !r.target_is_empty);
     assert_eq!(s.balance(&a(6)), u(0));
-    assert!(s.selfdestruct(a(6), a(6)).previously_destroyed);
+    assert!(s.selfdestruct(a(6), a(6), true).previously_destroyed);
     s.finish_transaction();
     assert!(s.exists(&a(7)));
     assert!(!s.exists(&a(6)));
     assert_eq!(s.balance(&a(8)), u(5));
+}
+
+#[test]
+fn selfdestruct_before_cancun_deletes_every_account() {
+    let mut s = sample();
+    s.insert_account(
+        a(7),
+        Account::with_balance(u(5)).with_code(Bytes::from_static(&[0])),
+    );
+    // Naming itself: the balance is burnt.
+    let r = s.selfdestruct(a(7), a(7), false);
+    assert!(r.had_value && !r.previously_destroyed);
+    assert_eq!(s.balance(&a(7)), u(0));
+    assert!(s.selfdestruct(a(7), a(8), false).previously_destroyed);
+    s.finish_transaction();
+    assert!(!s.exists(&a(7)));
+    assert!(!s.exists(&a(8)), "nothing moved, nothing created");
 }
 
 #[test]

@@ -11,15 +11,13 @@ use super::validate::{validate, SenderAccount};
 use crate::env::Env;
 use crate::evm::{create_address, delegation_designator, delegation_target, Evm};
 use crate::executor::Executor;
+use crate::gas;
 use crate::message::{CallInputs, CallKind, CreateInputs, CreateScheme};
 use crate::precompile::PrecompileSet;
 use crate::result::Status;
 use crate::spec::SpecId;
 use crate::state::State;
 use alloy_primitives::{Address, Bytes, Log, U256};
-
-/// Largest refund as a fraction of gas used (EIP-3529): `gas_used / 5`.
-pub const MAX_REFUND_QUOTIENT: u64 = 5;
 
 /// What an executed transaction did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,10 +76,12 @@ pub fn transact(
         })?;
     state.increment_nonce(sender);
 
-    // EIP-2929 warm set: sender, target, precompiles, access list, and the
-    // coinbase (EIP-3651).
+    // EIP-2929 warm set: sender, target, precompiles, access list, and from
+    // Shanghai the coinbase (EIP-3651). Before Berlin warmth costs nothing.
     state.warm_account(sender);
-    state.warm_account(env.block.coinbase);
+    if env.spec >= SpecId::Shanghai {
+        state.warm_account(env.block.coinbase);
+    }
     for address in precompiles.addresses() {
         state.warm_account(address);
     }
@@ -144,16 +144,21 @@ pub fn transact(
     let logs = state.take_logs();
 
     let used_before_refund = tx.gas_limit - result.gas_left;
-    let gas_refunded = refund.min(used_before_refund / MAX_REFUND_QUOTIENT);
+    let gas_refunded = refund.min(gas::max_refund(env.spec, used_before_refund));
     let gas_used = (used_before_refund - gas_refunded).max(valid.floor_gas);
     let gas_left = tx.gas_limit - gas_used;
     state.add_balance(sender, U256::from(gas_left) * price);
 
-    // The coinbase gets the priority fee; the base fee (and the blob fee) is burnt.
-    let priority = price.saturating_sub(env.block.basefee);
+    // The coinbase gets the priority fee; the base fee (London on) and the
+    // blob fee are burnt.
+    let priority = price.saturating_sub(env.base_fee());
     let fee = U256::from(gas_used) * priority;
     let coinbase = env.block.coinbase;
-    if !fee.is_zero() {
+    if env.spec < SpecId::SpuriousDragon {
+        // Before EIP-161 paying the coinbase creates it, even for nothing.
+        state.create_account(coinbase);
+        state.add_balance(coinbase, fee);
+    } else if !fee.is_zero() {
         state.add_balance(coinbase, fee);
     } else if state.exists(&coinbase) && state.is_empty_or_missing(&coinbase) {
         // Execution-specs delete an existing empty coinbase that earned nothing.

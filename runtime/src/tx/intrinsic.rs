@@ -5,20 +5,20 @@ use crate::spec::SpecId;
 
 /// Base cost of every transaction.
 pub const TX_BASE: u64 = 21_000;
-/// Extra cost of a creation transaction.
+/// Extra cost of a creation transaction (EIP-2, from Homestead).
 pub const TX_CREATE: u64 = 32_000;
 /// Per zero byte of call data.
 pub const TX_DATA_ZERO: u64 = 4;
-/// Per non-zero byte of call data.
+/// Per non-zero byte of call data (EIP-2028, from Istanbul).
 pub const TX_DATA_NON_ZERO: u64 = 16;
+/// Per non-zero byte of call data before Istanbul.
+pub const TX_DATA_NON_ZERO_FRONTIER: u64 = 68;
 /// Per access-list address (EIP-2930).
 pub const ACCESS_LIST_ADDRESS: u64 = 2_400;
 /// Per access-list storage key (EIP-2930).
 pub const ACCESS_LIST_STORAGE_KEY: u64 = 1_900;
-/// Per init-code word (EIP-3860).
+/// Per init-code word (EIP-3860, from Shanghai).
 pub const INITCODE_WORD: u64 = 2;
-/// Largest init code (EIP-3860): twice the EIP-170 code size limit.
-pub const MAX_INITCODE_SIZE: usize = 2 * 24_576;
 /// Per authorization tuple (EIP-7702 `PER_EMPTY_ACCOUNT_COST`).
 pub const PER_EMPTY_ACCOUNT_COST: u64 = 25_000;
 /// Refunded per authorization whose authority already exists (EIP-7702 `PER_AUTH_BASE_COST`).
@@ -43,17 +43,28 @@ pub fn access_list_gas(list: &[AccessListItem]) -> u64 {
     })
 }
 
-/// Gas charged before execution starts: base, call data, creation and
-/// init-code words, access list and authorizations.
-pub fn intrinsic_gas(tx: &Transaction) -> u64 {
+/// Gas charged before execution starts under `spec`: base, call data
+/// (68 per non-zero byte before Istanbul, 16 from it on), creation (from
+/// Homestead) and init-code words (from Shanghai), access list and
+/// authorizations (their transaction types exist only from Berlin and
+/// Prague on).
+pub fn intrinsic_gas(tx: &Transaction, spec: SpecId) -> u64 {
     let zeros = tx.data.iter().filter(|b| **b == 0).count() as u64;
     let non_zeros = tx.data.len() as u64 - zeros;
-    let mut gas = TX_BASE + zeros * TX_DATA_ZERO + non_zeros * TX_DATA_NON_ZERO;
+    let non_zero_cost = if spec >= SpecId::Istanbul {
+        TX_DATA_NON_ZERO
+    } else {
+        TX_DATA_NON_ZERO_FRONTIER
+    };
+    let mut gas = TX_BASE + zeros * TX_DATA_ZERO + non_zeros * non_zero_cost;
     if tx.is_create() {
-        let words = (tx.data.len() as u64).div_ceil(32);
-        gas = gas
-            .saturating_add(TX_CREATE)
-            .saturating_add(words * INITCODE_WORD);
+        if spec >= SpecId::Homestead {
+            gas = gas.saturating_add(TX_CREATE);
+        }
+        if spec >= SpecId::Shanghai {
+            let words = (tx.data.len() as u64).div_ceil(32);
+            gas = gas.saturating_add(words * INITCODE_WORD);
+        }
     }
     gas = gas.saturating_add(access_list_gas(&tx.access_list));
     gas.saturating_add(PER_EMPTY_ACCOUNT_COST.saturating_mul(tx.authorization_list.len() as u64))
@@ -83,14 +94,23 @@ mod tests {
     #[test]
     fn call_and_create_intrinsic_gas() {
         let to = TxKind::Call(Address::repeat_byte(1));
-        assert_eq!(intrinsic_gas(&tx(to, &[])), 21_000);
-        assert_eq!(intrinsic_gas(&tx(to, &[0, 0, 1])), 21_000 + 8 + 16);
+        assert_eq!(intrinsic_gas(&tx(to, &[]), SpecId::Cancun), 21_000);
+        assert_eq!(
+            intrinsic_gas(&tx(to, &[0, 0, 1]), SpecId::Cancun),
+            21_000 + 8 + 16
+        );
         // 33 bytes of init code: 2 words.
         let init = [1u8; 33];
+        let create = tx(TxKind::Create, &init);
         assert_eq!(
-            intrinsic_gas(&tx(TxKind::Create, &init)),
+            intrinsic_gas(&create, SpecId::Cancun),
             53_000 + 33 * 16 + 2 * 2
         );
+        // No init-code words before Shanghai, 68 per non-zero byte before
+        // Istanbul, no creation cost in Frontier.
+        assert_eq!(intrinsic_gas(&create, SpecId::Paris), 53_000 + 33 * 16);
+        assert_eq!(intrinsic_gas(&create, SpecId::Homestead), 53_000 + 33 * 68);
+        assert_eq!(intrinsic_gas(&create, SpecId::Frontier), 21_000 + 33 * 68);
     }
 
     #[test]
@@ -104,7 +124,10 @@ mod tests {
             AccessListItem::default(),
         ];
         t.authorization_list = vec![Authorization::default(); 3];
-        assert_eq!(intrinsic_gas(&t), 21_000 + 2 * 2400 + 2 * 1900 + 3 * 25_000);
+        assert_eq!(
+            intrinsic_gas(&t, SpecId::Prague),
+            21_000 + 2 * 2400 + 2 * 1900 + 3 * 25_000
+        );
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Transactions: types, validation, intrinsic gas, blob fees, EIP-7702
 //! authorizations and execution on top of [`crate::evm`].
 //!
-//! Supported: legacy, EIP-2930, EIP-1559, EIP-4844 (blob) and EIP-7702
-//! (set-code) transactions under Cancun, Prague and Osaka rules.
+//! Supported: legacy transactions from Frontier, EIP-2930 (access list)
+//! from Berlin, EIP-1559 from London, EIP-4844 (blob) from Cancun and
+//! EIP-7702 (set-code) from Prague, each under its fork's rules.
 
 pub mod authorization;
 pub mod blob;
@@ -18,4 +19,4 @@ pub use error::InvalidTransaction;
 pub use execute::{transact, TxOutcome};
 pub use intrinsic::{floor_gas, intrinsic_gas};
 pub use types::{AccessListItem, Authorization, Transaction, TxKind, TxType};
-pub use validate::{is_delegation, validate, SenderAccount, ValidTransaction};
+pub use validate::{first_fork_of, is_delegation, validate, SenderAccount, ValidTransaction};

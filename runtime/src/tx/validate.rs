@@ -2,10 +2,11 @@
 
 use super::blob::{BlobSchedule, VERSIONED_HASH_VERSION_KZG};
 use super::error::InvalidTransaction;
-use super::intrinsic::{floor_gas, intrinsic_gas, MAX_INITCODE_SIZE, TX_GAS_LIMIT_CAP};
+use super::intrinsic::{floor_gas, intrinsic_gas, TX_GAS_LIMIT_CAP};
 use super::types::{Transaction, TxType};
 use crate::env::Env;
 use crate::evm::delegation_target;
+use crate::gas;
 use crate::spec::SpecId;
 use alloy_primitives::U256;
 
@@ -38,6 +39,19 @@ pub struct ValidTransaction {
     pub blob_fee: U256,
 }
 
+/// The first fork in which transactions of type `tx_type` are valid:
+/// EIP-2930 access lists in Berlin, EIP-1559 fees in London, EIP-4844 blobs
+/// in Cancun, EIP-7702 set-code in Prague.
+pub fn first_fork_of(tx_type: TxType) -> SpecId {
+    match tx_type {
+        TxType::Legacy => SpecId::Frontier,
+        TxType::AccessList => SpecId::Berlin,
+        TxType::DynamicFee => SpecId::London,
+        TxType::Blob => SpecId::Cancun,
+        TxType::SetCode => SpecId::Prague,
+    }
+}
+
 /// Checks `tx` against the block in `env`, the fork's blob `schedule` and its `sender`.
 pub fn validate(
     tx: &Transaction,
@@ -46,13 +60,13 @@ pub fn validate(
     sender: SenderAccount<'_>,
 ) -> Result<ValidTransaction, InvalidTransaction> {
     let spec = env.spec;
-    let base_fee = env.block.basefee;
-    if tx.tx_type == TxType::SetCode && spec < SpecId::Prague {
-        return Err(InvalidTransaction::TypeNotSupported(4));
+    let base_fee = env.base_fee();
+    if spec < first_fork_of(tx.tx_type) {
+        return Err(InvalidTransaction::TypeNotSupported(tx.tx_type as u8));
     }
 
     // Gas limit rules.
-    let intrinsic = intrinsic_gas(tx);
+    let intrinsic = intrinsic_gas(tx, spec);
     if tx.gas_limit < intrinsic {
         return Err(InvalidTransaction::IntrinsicGasTooLow {
             limit: tx.gas_limit,
@@ -78,7 +92,7 @@ pub fn validate(
             block: env.block.gas_limit,
         });
     }
-    if tx.is_create() && tx.data.len() > MAX_INITCODE_SIZE {
+    if tx.is_create() && gas::max_initcode_size(spec).is_some_and(|max| tx.data.len() > max) {
         return Err(InvalidTransaction::InitcodeTooLarge(tx.data.len()));
     }
     if tx.nonce == u64::MAX {
@@ -166,7 +180,10 @@ pub fn validate(
             needed,
         });
     }
-    if !sender.code.is_empty() && !is_delegation(sender.code) {
+    // EIP-3607 (applied to every fork): a sender with code is refused, except
+    // an EIP-7702 delegation from Prague on.
+    let delegated = spec >= SpecId::Prague && is_delegation(sender.code);
+    if !sender.code.is_empty() && !delegated {
         return Err(InvalidTransaction::SenderNotEoa(tx.caller));
     }
 
@@ -261,6 +278,44 @@ mod tests {
             ..rich()
         };
         assert!(check(&call(), SpecId::Prague, delegated).is_ok());
+        assert!(matches!(
+            check(&call(), SpecId::Cancun, delegated),
+            Err(InvalidTransaction::SenderNotEoa(_))
+        ));
+    }
+
+    #[test]
+    fn transaction_types_per_fork() {
+        let mut tx = call();
+        for (tx_type, first) in [
+            (TxType::AccessList, SpecId::Berlin),
+            (TxType::DynamicFee, SpecId::London),
+        ] {
+            tx.tx_type = tx_type;
+            assert_eq!(first_fork_of(tx_type), first);
+            assert!(check(&tx, first, rich()).is_ok(), "{tx_type:?}");
+            let before = SpecId::ALL[first as usize - 1];
+            assert_eq!(
+                check(&tx, before, rich()),
+                Err(InvalidTransaction::TypeNotSupported(tx_type as u8))
+            );
+        }
+        assert_eq!(first_fork_of(TxType::Blob), SpecId::Cancun);
+        assert_eq!(first_fork_of(TxType::Legacy), SpecId::Frontier);
+    }
+
+    #[test]
+    fn base_fee_applies_from_london() {
+        // The block's base fee (10) exceeds the gas price, which only matters
+        // once EIP-1559 is in force.
+        let mut tx = call();
+        tx.max_fee_per_gas = U256::from(1);
+        tx.max_priority_fee_per_gas = U256::from(1);
+        assert!(check(&tx, SpecId::Berlin, rich()).is_ok());
+        assert!(matches!(
+            check(&tx, SpecId::London, rich()),
+            Err(InvalidTransaction::FeeBelowBaseFee { .. })
+        ));
     }
 
     #[test]
@@ -333,11 +388,13 @@ mod tests {
         let mut tx = call();
         tx.kind = TxKind::Create;
         tx.gas_limit = 10_000_000;
-        tx.data = Bytes::from(vec![0u8; MAX_INITCODE_SIZE + 1]);
+        tx.data = Bytes::from(vec![0u8; gas::MAX_INITCODE_SIZE + 1]);
         assert!(matches!(
             check(&tx, SpecId::Cancun, rich()),
             Err(InvalidTransaction::InitcodeTooLarge(_))
         ));
+        // No limit before Shanghai.
+        assert!(check(&tx, SpecId::Paris, rich()).is_ok());
     }
 
     #[test]

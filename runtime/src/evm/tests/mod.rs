@@ -4,6 +4,7 @@
 mod access;
 mod calls;
 mod creates;
+mod forks;
 
 use super::test_executor::TestExecutor;
 use super::*;
