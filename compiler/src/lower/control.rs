@@ -152,6 +152,12 @@ impl Lowering<'_, '_, '_, '_> {
             .copied()
             .filter(|&t| self.blocks[t].is_some())
             .collect();
+        // Through the dispatch anyway when the target may be computed: a
+        // switch of its own only pays for targets that are not anchors
+        // (their region's variables need a direct edge).
+        if default == Way::Dispatch && targets.iter().all(|&t| self.plan.regions.is_anchor(t)) {
+            return JumpWays::One(Way::Dispatch);
+        }
         match (targets.len(), default) {
             (0, d) => JumpWays::One(d),
             // The analysis proved the target is this constant in every context.

@@ -16,7 +16,7 @@
 
 use super::cfg::Cfg;
 use super::regions::Regions;
-use super::stack::{Mode, StackFacts};
+use super::stack::StackFacts;
 use crate::analysis::{Analysis, Terminator};
 use cevm_runtime::frame::STACK_LIMIT;
 use cevm_runtime::opcode::{self, op};
@@ -76,7 +76,7 @@ pub struct Plan<'a, 'c> {
 impl<'a, 'c> Plan<'a, 'c> {
     /// Analyses `an`.
     pub fn new(an: &'a Analysis<'c>) -> Self {
-        let facts = StackFacts::new(an, Mode::Dispatch);
+        let facts = StackFacts::for_compiler(an);
         let cfg = Cfg::new(an, &facts);
         let regions = Regions::new(an, &facts, &cfg);
         let blocks = an

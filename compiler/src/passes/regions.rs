@@ -15,8 +15,11 @@ use super::stack::StackFacts;
 use crate::analysis::Analysis;
 
 /// Most items an anchor receives as block arguments; deeper items its
-/// region reads stay in the stack memory.
-pub const MAX_PARAMS: u32 = 16;
+/// region reads stay in the stack memory. Code with a dispatch passes none:
+/// nearly every block is an anchor there, and measured (callgrind, on
+/// snailtracer) arguments cost more compile time and run time than the
+/// loads they save.
+pub const MAX_PARAMS: u32 = 4;
 
 /// Where one block sits in its region.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,7 +144,7 @@ impl Regions {
             // Block 0 entered only at the frame's start has nothing below it.
             let only_start =
                 a == 0 && cfg.preds[0].is_empty() && !cfg.dispatch_targets.contains(&0);
-            params[a] = if only_start {
+            params[a] = if only_start || !cfg.dispatch_targets.is_empty() {
                 0
             } else {
                 MAX_PARAMS.min(depth[a].max(0) as u32).min(safe)

@@ -56,7 +56,7 @@ pub const SHAPE_ITEMS: usize = TRACKED_ITEMS;
 pub const MAX_CONTEXTS: usize = 64;
 /// Instructions the precise analysis may interpret per instruction of the
 /// code before it gives up for the coarse one.
-pub const STEPS_PER_INSTRUCTION: u64 = 24;
+pub const STEPS_PER_INSTRUCTION: u64 = 12;
 /// Rounds a context may change before its changes are widened.
 const WIDEN_AFTER: u32 = 6;
 /// Rounds a context's minimum height may shrink before it drops to zero.
@@ -249,9 +249,25 @@ impl StackFacts {
     /// of the code, the analysis starts again with one context per block
     /// and no matching (cheaper and coarser, still sound).
     pub fn new(an: &Analysis<'_>, mode: Mode) -> Self {
-        Self::solve(an, mode, true).unwrap_or_else(|| {
-            Self::solve(an, mode, false).expect("the coarse analysis has no budget")
-        })
+        Self::solve(an, mode, true).unwrap_or_else(|| Self::coarse(an, mode))
+    }
+
+    /// The analysis with one context per block and no call/return matching:
+    /// linear in the code, coarser, still sound.
+    pub fn coarse(an: &Analysis<'_>, mode: Mode) -> Self {
+        Self::solve(an, mode, false).expect("the coarse analysis has no budget")
+    }
+
+    /// What the compiler uses: the precise analysis without a dispatch;
+    /// if some jump target stays unknown, the coarse analysis with one (the
+    /// precise facts would be lost to the dispatch's unknown stack anyway).
+    pub fn for_compiler(an: &Analysis<'_>) -> Self {
+        let exact = Self::new(an, Mode::Exact);
+        if exact.dynamic_jumps {
+            Self::coarse(an, Mode::Dispatch)
+        } else {
+            exact
+        }
     }
 
     fn solve(an: &Analysis<'_>, mode: Mode, precise: bool) -> Option<Self> {
