@@ -5,7 +5,7 @@
 //! offsets given here; everything else is only touched by the runtime shims.
 
 use crate::shims::{ShimTable, SHIM_TABLE};
-use cevm_runtime::{Bytes, Frame, HaltReason, Host, Status, SuccessReason, U256};
+use cevm_runtime::{ops, Bytes, Frame, HaltReason, Host, Status, SuccessReason, U256};
 
 /// Exit and return codes shared by native code and the shims.
 ///
@@ -69,13 +69,11 @@ pub fn status_of(code: u32) -> Option<Status> {
 
 /// What a running compiled function and its shims share.
 ///
-/// The first seven fields are read and written by native code at the offsets
-/// in [`offsets`]; shims copy `gas` into the frame before running an
-/// operation and back afterwards, and refresh the memory pointer and length.
-///
-/// Gas and stack height pass from block to block through this struct rather
-/// than as SSA values: block parameters chained through thousands of blocks
-/// make register allocation quadratic.
+/// The fields up to [`JitContext::address`] are read (some written) by
+/// native code at the offsets in [`offsets`]; shims copy `gas` into the
+/// frame before running an operation and back afterwards, and refresh the
+/// memory pointer and length. Native code keeps gas and the stack height in
+/// registers and writes them here only where the runtime reads them.
 #[repr(C)]
 pub struct JitContext<'f, 'a> {
     /// Gas left (kept here rather than in the frame so native code can reach it).
@@ -94,6 +92,16 @@ pub struct JitContext<'f, 'a> {
     /// The runtime functions native code calls (always [`SHIM_TABLE`]); read
     /// by native code, which calls through it instead of linking to symbols.
     pub shims: *const ShimTable,
+    /// The call data (CALLDATALOAD reads it inline where it can).
+    pub input_ptr: *const u8,
+    /// Bytes of call data (CALLDATASIZE).
+    pub input_len: u64,
+    /// CALLVALUE.
+    pub callvalue: U256,
+    /// CALLER as a word.
+    pub caller: U256,
+    /// ADDRESS as a word.
+    pub address: U256,
     /// Base of the 1024-word stack area.
     pub stack: *mut U256,
     /// The frame (message, code, gas, memory, return data).
@@ -115,6 +123,11 @@ impl<'f, 'a> JitContext<'f, 'a> {
             jump_target: 0,
             exit_code: exit::CONTINUE,
             shims: &SHIM_TABLE,
+            input_ptr: frame.msg.input.as_ptr(),
+            input_len: frame.msg.input.len() as u64,
+            callvalue: ops::callvalue(frame),
+            caller: ops::caller(frame),
+            address: ops::address(frame),
             stack,
             frame,
             host,
@@ -164,6 +177,16 @@ pub mod offsets {
     pub const EXIT_CODE: i32 = offset_of!(JitContext<'static, 'static>, exit_code) as i32;
     /// [`JitContext::shims`].
     pub const SHIMS: i32 = offset_of!(JitContext<'static, 'static>, shims) as i32;
+    /// [`JitContext::input_ptr`].
+    pub const INPUT_PTR: i32 = offset_of!(JitContext<'static, 'static>, input_ptr) as i32;
+    /// [`JitContext::input_len`].
+    pub const INPUT_LEN: i32 = offset_of!(JitContext<'static, 'static>, input_len) as i32;
+    /// [`JitContext::callvalue`].
+    pub const CALLVALUE: i32 = offset_of!(JitContext<'static, 'static>, callvalue) as i32;
+    /// [`JitContext::caller`].
+    pub const CALLER: i32 = offset_of!(JitContext<'static, 'static>, caller) as i32;
+    /// [`JitContext::address`].
+    pub const ADDRESS: i32 = offset_of!(JitContext<'static, 'static>, address) as i32;
 }
 
 /// The signature of a compiled contract: `(context, stack base) -> exit code`.

@@ -2,6 +2,7 @@
 //! or as pure runtime calls through a scratch area for division, modular
 //! arithmetic and EXP.
 
+use super::division::Division;
 use super::vstack::Slot;
 use super::word;
 use super::Lowering;
@@ -79,10 +80,10 @@ impl Lowering<'_, '_, '_, '_> {
                 let r = word::mul(&mut self.b, x, y);
                 self.push_word(r);
             }
-            op::DIV => self.pure_call(Shim::Div, 2),
-            op::SDIV => self.pure_call(Shim::Sdiv, 2),
-            op::MOD => self.pure_call(Shim::Mod, 2),
-            op::SMOD => self.pure_call(Shim::Smod, 2),
+            op::DIV => self.lower_division(Division::Div),
+            op::SDIV => self.lower_division(Division::Sdiv),
+            op::MOD => self.lower_division(Division::Mod),
+            op::SMOD => self.lower_division(Division::Smod),
             op::ADDMOD => self.pure_call(Shim::AddMod, 3),
             op::MULMOD => self.pure_call(Shim::MulMod, 3),
             op::EXP => self.lower_exp(),

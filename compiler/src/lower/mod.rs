@@ -11,6 +11,8 @@
 
 mod arith;
 mod control;
+mod division;
+mod environment;
 mod memory;
 mod runtime;
 pub(crate) mod vstack;
@@ -484,7 +486,7 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
             op::MSTORE => self.lower_mstore(),
             op::MSTORE8 => self.lower_mstore8(),
             _ => {
-                if !self.lower_arith(code) {
+                if !self.lower_arith(code) && !self.lower_environment(code) {
                     self.lower_runtime_op(code, gas_ahead);
                 }
             }

@@ -43,6 +43,11 @@ pub fn observes_gas(opcode: u8) -> bool {
             | op::MSIZE
             | op::JUMPDEST
             | op::CODESIZE
+            | op::CALLVALUE
+            | op::CALLER
+            | op::ADDRESS
+            | op::CALLDATASIZE
+            | op::CALLDATALOAD
             | op::PUSH0..=op::SWAP16
     )
 }
@@ -142,9 +147,9 @@ mod tests {
         for b in &plan.blocks {
             assert!(!b.check_underflow && !b.check_overflow);
         }
-        // Entry (CALLDATALOAD calls the runtime), the loop head, the STOP.
+        // The loop head and the STOP (CALLDATALOAD is answered inline).
         let gas: Vec<bool> = plan.blocks.iter().map(|b| b.check_gas).collect();
-        assert_eq!(gas, vec![true, true, false, true]);
+        assert_eq!(gas, vec![false, true, false, true]);
     }
 
     #[test]
@@ -177,7 +182,7 @@ mod tests {
             op::CALL,
             op::EXP,
             op::KECCAK256,
-            op::CALLDATALOAD,
+            op::BALANCE,
         ] {
             assert!(observes_gas(code), "{code:#x}");
         }

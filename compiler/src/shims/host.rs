@@ -180,3 +180,19 @@ fn run(ctx: &mut JitContext<'_, '_>, opcode: u8, a: &[U256; 7]) -> Result<Outcom
         _ => Err(HaltReason::UndefinedOpcode),
     }
 }
+
+/// CALLDATALOAD for what the inline path does not cover (reads past the end
+/// of the call data, offsets of 2^64 and more): `args[0]` holds the offset
+/// and receives the word. Charges no gas (CALLDATALOAD has none dynamic).
+///
+/// # Safety
+/// `ctx` must be the running context and `args` must point to one readable
+/// and writable word.
+pub unsafe extern "C" fn cevm_calldataload(ctx: *mut JitContext<'_, '_>, args: *mut U256) -> u32 {
+    guard(|| {
+        // SAFETY: native code passes its own context and scratch area.
+        let (ctx, arg) = unsafe { (&mut *ctx, &mut *args) };
+        *arg = ops::calldataload(ctx.frame, *arg);
+        exit::CONTINUE
+    })
+}

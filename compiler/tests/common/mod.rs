@@ -254,6 +254,12 @@ pub fn edge_words() -> Vec<U256> {
         U256::from(257),
         U256::from(u64::MAX),
         U256::from(u64::MAX) + U256::from(1),
+        // The 64-bit signed edges: native SDIV/SMOD take these.
+        U256::from(1u64 << 63),
+        U256::from((1u64 << 63) - 1),
+        U256::ZERO - U256::from(1u64 << 63),
+        U256::ZERO - U256::from((1u64 << 63) - 1),
+        U256::ZERO - U256::from(7),
         U256::from(u128::MAX),
         U256::from(u128::MAX) + U256::from(1),
         U256::MAX,
