@@ -6,11 +6,12 @@
 
 use crate::analysis::Analysis;
 use crate::context::EntryFn;
-use crate::lower::Lowering;
+use crate::lower::{chunk_signature, emit_dispatch_function, Lowering};
+use crate::passes::chunks::ChunkLimits;
 use crate::passes::plan::Plan;
 use crate::shims::Shim;
 use cevm_runtime::SpecId;
-use cranelift_codegen::ir::{types, AbiParam, Signature, UserFuncName};
+use cranelift_codegen::ir::{types, AbiParam, InstBuilder, Signature, UserFuncName};
 use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -58,19 +59,13 @@ pub struct ArtifactRequest {
     pub asm: bool,
 }
 
-/// Functions with more blocks than this are compiled without Cranelift's
-/// e-graph optimisations, whose cost grows quadratically with the depth of
-/// the dominator tree (long chains of JUMPDEST blocks): compile time stays
-/// roughly linear in code size for adversarial code.
-pub const OPTIMIZE_MAX_BLOCKS: usize = 2048;
-
 /// Compiles bytecode for one fork.
 pub struct Compiler {
     spec: SpecId,
-    /// Optimising target, for ordinary functions.
+    /// The code generator's target.
     isa: OwnedTargetIsa,
-    /// Non-optimising target, for functions above [`OPTIMIZE_MAX_BLOCKS`].
-    isa_fast: OwnedTargetIsa,
+    /// How large the functions a contract is cut into grow.
+    chunk_limits: ChunkLimits,
 }
 
 impl std::fmt::Debug for Compiler {
@@ -134,8 +129,8 @@ impl Compiler {
     pub(crate) fn new_pic(spec: SpecId) -> Result<Self, CompileError> {
         Ok(Compiler {
             spec,
-            isa: host_isa("speed", true)?,
-            isa_fast: host_isa("none", true)?,
+            isa: host_isa(true)?,
+            chunk_limits: ChunkLimits::default(),
         })
     }
 
@@ -143,8 +138,8 @@ impl Compiler {
     pub fn new(spec: SpecId) -> Result<Self, CompileError> {
         Ok(Compiler {
             spec,
-            isa: host_isa("speed", false)?,
-            isa_fast: host_isa("none", false)?,
+            isa: host_isa(false)?,
+            chunk_limits: ChunkLimits::default(),
         })
     }
 
@@ -153,17 +148,20 @@ impl Compiler {
         self.spec
     }
 
-    /// The target for `analysis`: optimising unless the function is huge.
-    pub(crate) fn isa_for(&self, analysis: &Analysis<'_>) -> &OwnedTargetIsa {
-        if analysis.blocks.len() > OPTIMIZE_MAX_BLOCKS || analysis.instructions.len() > 8192 {
-            &self.isa_fast
-        } else {
-            &self.isa
-        }
+    /// The same compiler cutting contracts into chunks of at most about
+    /// `limits` (tests use tiny chunks to exercise every chunk boundary).
+    pub fn with_chunk_limits(mut self, limits: ChunkLimits) -> Self {
+        self.chunk_limits = limits;
+        self
     }
 
-    /// The optimising target (for data-only objects).
-    pub(crate) fn isa_for_data(&self) -> &OwnedTargetIsa {
+    /// How large the chunks of a contract grow.
+    pub(crate) fn chunk_limits(&self) -> ChunkLimits {
+        self.chunk_limits
+    }
+
+    /// The code generator's target.
+    pub(crate) fn isa(&self) -> &OwnedTargetIsa {
         &self.isa
     }
 
@@ -180,11 +178,13 @@ impl Compiler {
         request: ArtifactRequest,
     ) -> Result<(CompiledContract, Artifacts), CompileError> {
         let analysis = Analysis::new(code, self.spec);
-        let isa = self.isa_for(&analysis);
+        let isa = &self.isa;
         let builder = JITBuilder::with_isa(isa.clone(), default_libcall_names());
         let mut module = JITModule::new(builder);
         let (func_id, artifacts) = define_contract(
             &mut module,
+            isa,
+            self.chunk_limits,
             &analysis,
             "evm_contract",
             Linkage::Export,
@@ -208,8 +208,16 @@ impl Compiler {
 
 /// Declares `name` with the contract signature in `module` and defines it
 /// as the lowering of `analysis`: the one code path of JIT and AOT.
+///
+/// The contract becomes an entry function of that name (the platform's
+/// calling convention, `(ctx, stack) -> exit code`) calling the function of
+/// the chunk holding block 0; chunks (see [`crate::passes::chunks`]) are
+/// local functions that tail-call each other. The chunks are compiled in
+/// parallel (code generation is the expensive part), then defined in order.
 pub(crate) fn define_contract<M: Module>(
     module: &mut M,
+    isa: &OwnedTargetIsa,
+    limits: ChunkLimits,
     analysis: &Analysis<'_>,
     name: &str,
     linkage: Linkage,
@@ -223,50 +231,185 @@ pub(crate) fn define_contract<M: Module>(
     sig.returns.push(AbiParam::new(types::I32));
     let func_id = module.declare_function(name, linkage, &sig)?;
 
-    let mut ctx = module.make_context();
-    ctx.func.signature = sig;
-    ctx.func.name = UserFuncName::user(0, func_id.as_u32());
-    let mut fb_ctx = FunctionBuilderContext::new();
-    {
-        let mut b = FunctionBuilder::new(&mut ctx.func, &mut fb_ctx);
-        let shim_sigs = Shim::ALL
-            .iter()
-            .map(|s| b.import_signature(s.kind().signature(call_conv, ptr)))
-            .collect();
-        let plan = Plan::new(analysis);
-        Lowering::new(b, &plan, shim_sigs).lower_all(module.target_config());
+    let plan = Plan::with_limits(analysis, limits);
+    let chunk_sig = chunk_signature(ptr);
+    let mut chunk_ids: Vec<FuncId> = Vec::with_capacity(plan.chunks.chunks.len());
+    for i in 0..plan.chunks.chunks.len() {
+        chunk_ids.push(module.declare_function(
+            &format!("{name}$chunk{i}"),
+            Linkage::Local,
+            &chunk_sig,
+        )?);
     }
+    // Computed jumps across chunks go through one dispatch function.
+    let dispatch_id = if plan.has_dispatch() && chunk_ids.len() > 1 {
+        Some(module.declare_function(&format!("{name}$dispatch"), Linkage::Local, &chunk_sig)?)
+    } else {
+        None
+    };
+
+    // The IR of every function, built in order (it needs the module).
+    let mut fb_ctx = FunctionBuilderContext::new();
+    let mut contexts: Vec<(FuncId, cranelift_codegen::Context)> = Vec::new();
+    for (i, &id) in chunk_ids.iter().enumerate() {
+        let mut ctx = module.make_context();
+        ctx.func.signature = chunk_sig.clone();
+        ctx.func.name = UserFuncName::user(0, id.as_u32());
+        {
+            let mut b = FunctionBuilder::new(&mut ctx.func, &mut fb_ctx);
+            let shim_sigs = Shim::ALL
+                .iter()
+                .map(|s| b.import_signature(s.kind().signature(call_conv, ptr)))
+                .collect();
+            let refs = chunk_ids
+                .iter()
+                .map(|&c| module.declare_func_in_func(c, b.func))
+                .collect();
+            let dispatch = dispatch_id.map(|d| module.declare_func_in_func(d, b.func));
+            Lowering::new(b, &plan, i, refs, dispatch, shim_sigs).lower_all(module.target_config());
+        }
+        contexts.push((id, ctx));
+    }
+    if let Some(id) = dispatch_id {
+        let mut ctx = module.make_context();
+        ctx.func.signature = chunk_sig.clone();
+        ctx.func.name = UserFuncName::user(0, id.as_u32());
+        {
+            let b = FunctionBuilder::new(&mut ctx.func, &mut fb_ctx);
+            let refs: Vec<_> = chunk_ids
+                .iter()
+                .map(|&c| module.declare_func_in_func(c, b.func))
+                .collect();
+            emit_dispatch_function(b, &plan, &refs, module.target_config());
+        }
+        contexts.push((id, ctx));
+    }
+    {
+        // The entry: gas from the context, height 0, block 0's chunk.
+        let mut ctx = module.make_context();
+        ctx.func.signature = sig;
+        ctx.func.name = UserFuncName::user(0, func_id.as_u32());
+        let mut b = FunctionBuilder::new(&mut ctx.func, &mut fb_ctx);
+        let block = b.create_block();
+        b.append_block_params_for_function_params(block);
+        b.switch_to_block(block);
+        b.seal_block(block);
+        let (c, s) = (b.block_params(block)[0], b.block_params(block)[1]);
+        let gas = b.ins().load(
+            types::I64,
+            cranelift_codegen::ir::MemFlagsData::trusted(),
+            c,
+            crate::context::offsets::GAS,
+        );
+        let zero = b.ins().iconst(types::I64, 0);
+        let (first, which) = match plan.chunks.of_block.first().copied().flatten() {
+            Some(chunk) => (
+                chunk,
+                plan.chunks.entry_index(0).expect("block 0 is an entry") as i64,
+            ),
+            None => (0, 0),
+        };
+        let which = b.ins().iconst(types::I32, which);
+        let rc = if chunk_ids.is_empty() {
+            b.ins()
+                .iconst(types::I32, crate::context::exit::STOP as i64)
+        } else {
+            let f = module.declare_func_in_func(chunk_ids[first], b.func);
+            let call = b.ins().call(f, &[c, s, gas, zero, which]);
+            b.inst_results(call)[0]
+        };
+        b.ins().return_(&[rc]);
+        b.finalize(module.target_config());
+        contexts.push((func_id, ctx));
+    }
+
     let mut artifacts = Artifacts::default();
     if request.clif {
-        artifacts.clif = Some(ctx.func.display().to_string());
+        let text: Vec<String> = contexts
+            .iter()
+            .map(|(_, c)| c.func.display().to_string())
+            .collect();
+        artifacts.clif = Some(text.join("\n"));
     }
-    ctx.set_disasm(request.asm);
-    module
-        .define_function(func_id, &mut ctx)
-        .map_err(|e| CompileError::Codegen(format!("{e:?}")))?;
-    if request.asm {
-        if let Some(compiled) = ctx.compiled_code() {
-            artifacts.asm = compiled.vcode.clone();
-            artifacts.code = Some(compiled.code_buffer().to_vec());
+    for (_, ctx) in &mut contexts {
+        ctx.set_disasm(request.asm);
+    }
+    let compiled = compile_in_parallel(isa, &mut contexts)?;
+    let mut asm = String::new();
+    let mut code = Vec::new();
+    for ((id, ctx), (alignment, bytes, relocs)) in contexts.iter().zip(compiled) {
+        module
+            .define_function_bytes(*id, alignment, &bytes, &relocs)
+            .map_err(|e| CompileError::Codegen(format!("{e:?}")))?;
+        if request.asm {
+            if let Some(c) = ctx.compiled_code() {
+                asm.push_str(c.vcode.as_deref().unwrap_or(""));
+                code.extend_from_slice(c.code_buffer());
+            }
         }
     }
-    module.clear_context(&mut ctx);
+    if request.asm {
+        artifacts.asm = Some(asm);
+        artifacts.code = Some(code);
+    }
     Ok((func_id, artifacts))
 }
 
-/// A Cranelift target for the host with the given `opt_level`, emitting
+/// Machine code, alignment and relocations of one compiled function.
+type Compiled = (u64, Vec<u8>, Vec<cranelift_module::ModuleReloc>);
+
+/// Compiles every context on up to as many threads as the machine has
+/// cores (one thread for a single function).
+fn compile_in_parallel(
+    isa: &OwnedTargetIsa,
+    contexts: &mut [(FuncId, cranelift_codegen::Context)],
+) -> Result<Vec<Compiled>, CompileError> {
+    let compile_one = |(id, ctx): &mut (FuncId, cranelift_codegen::Context)| {
+        let mut plane = cranelift_codegen::control::ControlPlane::default();
+        ctx.compile(&**isa, &mut plane)
+            .map_err(|e| CompileError::Codegen(format!("{:?}", e.inner)))?;
+        let res = ctx.compiled_code().expect("compiled just now");
+        let alignment = res.buffer.alignment as u64;
+        let bytes = res.code_buffer().to_vec();
+        let relocs = res
+            .buffer
+            .relocs()
+            .iter()
+            .map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &ctx.func, *id))
+            .collect();
+        Ok((alignment, bytes, relocs))
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if contexts.len() < 2 || threads < 2 {
+        return contexts.iter_mut().map(compile_one).collect();
+    }
+    let per = contexts.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = contexts
+            .chunks_mut(per)
+            .map(|part| scope.spawn(move || part.iter_mut().map(compile_one).collect::<Vec<_>>()))
+            .collect();
+        let mut out = Vec::new();
+        for h in handles {
+            let part = h
+                .join()
+                .map_err(|_| CompileError::Codegen("the code generator panicked".into()))?;
+            out.extend(part);
+        }
+        out.into_iter().collect()
+    })
+}
+
+/// The optimising Cranelift target for the host, emitting
 /// position-independent code if `pic`. The IR verifier runs in debug builds
 /// of this crate only.
-fn host_isa(opt_level: &str, pic: bool) -> Result<OwnedTargetIsa, CompileError> {
+fn host_isa(pic: bool) -> Result<OwnedTargetIsa, CompileError> {
     let mut flags = settings::builder();
-    flags.set("opt_level", opt_level)?;
-    // The non-optimising target serves huge functions, where the
-    // backtracking register allocator's cost grows much faster than the
-    // code: the single-pass allocator keeps their compile time linear.
-    if opt_level == "none" {
-        flags.set("regalloc_algorithm", "single_pass")?;
-    }
+    flags.set("opt_level", "speed")?;
     flags.set("use_colocated_libcalls", "false")?;
+    // Chunks tail-call each other; Cranelift's tail calls need frame
+    // pointers (which also let profilers walk through compiled code).
+    flags.set("preserve_frame_pointers", "true")?;
     flags.set("is_pic", if pic { "true" } else { "false" })?;
     // Frames of large functions may exceed a page: probe them so they cannot
     // skip a guard page.

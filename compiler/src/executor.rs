@@ -3,6 +3,7 @@
 use crate::cache::{BoundedCache, DEFAULT_CACHE_ENTRIES};
 use crate::compile::{CompileError, CompiledContract, Compiler};
 use crate::context::{status_of, EntryFn, JitContext};
+use crate::passes::chunks::ChunkLimits;
 use cevm_runtime::{
     Bytecode, Executor, Frame, FrameResult, HaltReason, Host, Message, SpecId, Stack, Status, B256,
 };
@@ -26,6 +27,7 @@ pub struct JitExecutor {
     cache: Mutex<BoundedCache<(B256, SpecId), Arc<CompiledContract>>>,
     failures: Mutex<Vec<String>>,
     fallback: Option<Box<dyn Executor + Send + Sync>>,
+    chunk_limits: ChunkLimits,
 }
 
 impl std::fmt::Debug for JitExecutor {
@@ -55,7 +57,15 @@ impl JitExecutor {
             cache: Mutex::new(BoundedCache::new(entries)),
             failures: Mutex::default(),
             fallback: None,
+            chunk_limits: ChunkLimits::default(),
         }
+    }
+
+    /// The same executor compiling with chunks of at most about `limits`
+    /// (tests use tiny chunks so that every edge crosses a chunk boundary).
+    pub fn with_chunk_limits(mut self, limits: ChunkLimits) -> Self {
+        self.chunk_limits = limits;
+        self
     }
 
     /// An executor that runs code it fails to compile on `fallback` (for
@@ -82,7 +92,7 @@ impl JitExecutor {
         if let Some(c) = compilers.get(&spec) {
             return Ok(c.clone());
         }
-        let c = Arc::new(Compiler::new(spec)?);
+        let c = Arc::new(Compiler::new(spec)?.with_chunk_limits(self.chunk_limits));
         compilers.insert(spec, c.clone());
         Ok(c)
     }

@@ -26,3 +26,4 @@ pub use analysis::{Analysis, BlockInfo, JumpTarget, Terminator};
 pub use aot::{AotBuilder, AotError, AotExecutor, AotLibrary, MissingCode, AOT_ABI_VERSION};
 pub use compile::{ArtifactRequest, Artifacts, CompileError, CompiledContract, Compiler};
 pub use executor::{run_compiled, run_entry, JitExecutor};
+pub use passes::chunks::ChunkLimits;

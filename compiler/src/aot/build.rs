@@ -76,10 +76,12 @@ impl AotBuilder {
         // A panic in the code generator (a bug) becomes an error.
         let object = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let analysis = Analysis::new(code, spec);
-            let isa = compiler.isa_for(&analysis).clone();
-            let mut module = object_module(isa, &format!("cevm_aot_{index}"))?;
+            let isa = compiler.isa().clone();
+            let mut module = object_module(isa.clone(), &format!("cevm_aot_{index}"))?;
             define_contract(
                 &mut module,
+                &isa,
+                compiler.chunk_limits(),
                 &analysis,
                 &ManifestEntry::symbol(index),
                 Linkage::Export,
@@ -130,8 +132,8 @@ impl AotBuilder {
 
     fn manifest_object(&self) -> Result<Vec<u8>, AotError> {
         let isa = match self.compilers.values().next() {
-            Some(c) => c.isa_for_data().clone(),
-            None => Compiler::new_pic(SpecId::LATEST)?.isa_for_data().clone(),
+            Some(c) => c.isa().clone(),
+            None => Compiler::new_pic(SpecId::LATEST)?.isa().clone(),
         };
         let mut module = object_module(isa, "cevm_aot_manifest")?;
         let id = module

@@ -51,6 +51,12 @@ enum Pending {
         items: u32,
         to: Edge,
     },
+    /// `block` tail-calls the chunk holding entry `target` at `height`.
+    TailCall {
+        block: Block,
+        target: usize,
+        height: Value,
+    },
     /// `block` switches on `value` over the cases.
     Switch {
         block: Block,
@@ -134,10 +140,13 @@ impl Lowering<'_, '_, '_, '_> {
         let exits = &self.plan.facts.blocks[index].exits;
         let an = self.plan.an;
         if let Some(c) = self.vs.constant(target) {
+            // A way the analysis never saw taken (the condition is always
+            // false) is no edge: it must not be branched to.
             let way = usize::try_from(c)
                 .ok()
                 .filter(|&pc| an.jumpdests.is_valid(pc))
                 .and_then(|pc| self.block_at(pc))
+                .filter(|b| exits.targets.contains(b))
                 .map_or(Way::InvalidJump, Way::Block);
             return JumpWays::One(way);
         }
@@ -150,7 +159,7 @@ impl Lowering<'_, '_, '_, '_> {
             .targets
             .iter()
             .copied()
-            .filter(|&t| self.blocks[t].is_some())
+            .filter(|&t| self.runs(t))
             .collect();
         // Through the dispatch anyway when the target may be computed: a
         // switch of its own only pays for targets that are not anchors
@@ -270,6 +279,17 @@ impl Lowering<'_, '_, '_, '_> {
         let mut out = Vec::with_capacity(ways.len());
         for &w in ways {
             let edge = match w {
+                Way::Block(t) if self.blocks[t].is_none() => {
+                    // An entry of another chunk: a tail call.
+                    let height = self.height_at(top);
+                    let block = self.b.create_block();
+                    pending.push(Pending::TailCall {
+                        block,
+                        target: t,
+                        height,
+                    });
+                    (block, Vec::new())
+                }
                 Way::Block(t) => {
                     let block = self.blocks[t].expect("a way to a block that runs");
                     if !self.plan.regions.is_anchor(t) {
@@ -327,7 +347,11 @@ impl Lowering<'_, '_, '_, '_> {
     }
 
     /// Fills in the blocks the terminator just emitted branches through.
-    fn finish(&mut self, pending: Vec<Pending>) {
+    /// Switches go first: the blocks they branch to must have all their
+    /// predecessors before they are sealed (a tail call reads the gas
+    /// variable through them).
+    fn finish(&mut self, mut pending: Vec<Pending>) {
+        pending.sort_by_key(|p| !matches!(p, Pending::Switch { .. }));
         for p in pending {
             match p {
                 Pending::Jump(block, (to, args)) => {
@@ -351,6 +375,14 @@ impl Lowering<'_, '_, '_, '_> {
                             .icmp_imm_s(IntCC::SignedLessThan, height, items as i64);
                     let halt = self.halt_block(halt_code(HaltReason::StackUnderflow));
                     self.b.ins().brif(short, halt, &[], to.0, &to.1);
+                }
+                Pending::TailCall {
+                    block,
+                    target,
+                    height,
+                } => {
+                    self.continue_in(block);
+                    self.tail_call_into(target, height);
                 }
                 Pending::Switch {
                     block,
@@ -383,9 +415,11 @@ impl Lowering<'_, '_, '_, '_> {
     }
 
     /// The dispatch: a gas check (a computed jump may close a cycle), then
-    /// a switch over every JUMPDEST block a computed jump can enter, each
-    /// through a block that checks the height its anchor needs and loads
-    /// the anchor's top items from the stack memory.
+    /// a switch over the JUMPDEST blocks of this chunk a computed jump can
+    /// enter, each through a block that checks the height its anchor needs
+    /// and loads the anchor's top items from the stack memory; any other
+    /// target goes to the contract's dispatch function (see
+    /// [`super::emit_dispatch_function`]).
     pub(super) fn emit_dispatch(&mut self) {
         let Some(d) = self.dispatch else {
             return;
@@ -398,14 +432,34 @@ impl Lowering<'_, '_, '_, '_> {
         let mut switch = cranelift_frontend::Switch::new();
         let mut entries = Vec::new();
         for &t in &self.plan.cfg.dispatch_targets {
-            let Some(block) = self.blocks[t] else {
-                continue;
-            };
-            let entry = self.b.create_block();
-            switch.set_entry(self.plan.an.blocks[t].start as u128, entry);
-            entries.push((t, block, entry));
+            if let Some(block) = self.blocks[t] {
+                let entry = self.b.create_block();
+                switch.set_entry(self.plan.an.blocks[t].start as u128, entry);
+                entries.push((t, block, entry));
+            }
         }
-        switch.emit(&mut self.b, target, invalid);
+        // Targets in other chunks: the contract's dispatch function.
+        let elsewhere = match self.dispatch_fn {
+            Some(_) => self.b.create_block(),
+            None => invalid,
+        };
+        switch.emit(&mut self.b, target, elsewhere);
+        if let Some(f) = self.dispatch_fn {
+            self.continue_in(elsewhere);
+            // Destinations are below 2^32 (code is shorter).
+            let high = self
+                .b
+                .ins()
+                .icmp_imm_u(IntCC::UnsignedGreaterThan, target, u32::MAX as i64);
+            let call = self.b.create_block();
+            self.b.ins().brif(high, invalid, &[], call, &[]);
+            self.continue_in(call);
+            let pc = self.b.ins().ireduce(types::I32, target);
+            let gas = self.b.use_var(self.gas);
+            self.b
+                .ins()
+                .return_call(f, &[self.ctx_ptr, self.stack_base, gas, height, pc]);
+        }
         for (t, block, entry) in entries {
             self.continue_in(entry);
             let k = self.plan.regions.params[t];

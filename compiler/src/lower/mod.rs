@@ -28,8 +28,8 @@ use cevm_runtime::opcode::{self, op, Instruction};
 use cevm_runtime::{HaltReason, U256};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    types, Block, Inst, InstBuilder, MemFlagsData, SigRef, StackSlot, StackSlotData, StackSlotKind,
-    Value,
+    types, Block, FuncRef, Inst, InstBuilder, MemFlagsData, SigRef, StackSlot, StackSlotData,
+    StackSlotKind, Value,
 };
 use cranelift_frontend::{FunctionBuilder, Variable};
 use std::collections::HashMap;
@@ -45,6 +45,12 @@ pub(crate) struct Lowering<'p, 'a, 'c, 'b> {
     /// The function being built.
     pub b: FunctionBuilder<'b>,
     plan: &'p Plan<'a, 'c>,
+    /// The chunk this function lowers.
+    chunk: usize,
+    /// Every chunk's function, for tail calls.
+    chunks: Vec<FuncRef>,
+    /// The contract's dispatch function (several chunks and computed jumps).
+    dispatch_fn: Option<FuncRef>,
     /// Signatures of the shims, in [`Shim`] order, for indirect calls.
     shims: Vec<SigRef>,
     ctx_ptr: Value,
@@ -73,15 +79,23 @@ pub(crate) struct Lowering<'p, 'a, 'c, 'b> {
 }
 
 impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
-    /// Prepares the entry block of `b`'s function, whose signature is
-    /// `(ctx: i64, stack: i64) -> i32` and whose shim signatures are `shims`
-    /// in [`Shim`] order.
-    pub fn new(mut b: FunctionBuilder<'b>, plan: &'p Plan<'a, 'c>, shims: Vec<SigRef>) -> Self {
+    /// Prepares the entry block of the function of chunk `chunk`, whose
+    /// signature is [`chunk_signature`], `chunks` its references to every
+    /// chunk's function and `shims` the shim signatures in [`Shim`] order.
+    pub fn new(
+        mut b: FunctionBuilder<'b>,
+        plan: &'p Plan<'a, 'c>,
+        chunk: usize,
+        chunks: Vec<FuncRef>,
+        dispatch_fn: Option<FuncRef>,
+        shims: Vec<SigRef>,
+    ) -> Self {
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
-        let ctx_ptr = b.block_params(entry)[0];
-        let stack_base = b.block_params(entry)[1];
+        let params = b.block_params(entry).to_vec();
+        let (ctx_ptr, stack_base, gas_in, height_in, entry_in) =
+            (params[0], params[1], params[2], params[3], params[4]);
         let gas = b.declare_var(types::I64);
         let anchor_height = b.declare_var(types::I64);
         let scratch = b.create_sized_stack_slot(StackSlotData::new(
@@ -90,13 +104,13 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
             5,
         ));
         let zero = b.ins().iconst(types::I64, 0);
-        let g = b
-            .ins()
-            .load(types::I64, MemFlagsData::trusted(), ctx_ptr, offsets::GAS);
-        b.def_var(gas, g);
+        b.def_var(gas, gas_in);
         let an = plan.an;
         let mut blocks = vec![None; an.blocks.len()];
-        for &i in &plan.cfg.order {
+        for &i in &plan.chunks.chunks[chunk].blocks {
+            if plan.blocks[i].merged {
+                continue;
+            }
             let block = b.create_block();
             if plan.regions.is_anchor(i) && anchor_takes_height(plan, i) {
                 b.append_block_param(block, types::I64);
@@ -119,6 +133,9 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
         let mut l = Lowering {
             b,
             plan,
+            chunk,
+            chunks,
+            dispatch_fn,
             shims,
             ctx_ptr,
             stack_base,
@@ -134,35 +151,67 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
             zero,
             known_memory: 0,
         };
-        l.enter_code(entry);
+        l.enter_chunk(entry, height_in, entry_in);
         l
     }
 
-    /// The jump from the function's entry to block 0 (at height 0).
-    fn enter_code(&mut self, entry: Block) {
-        match self.blocks.first().copied().flatten() {
-            Some(first) => {
-                let params = self.plan.regions.params[0];
-                if params > 0 {
-                    // Block 0 reads more than the empty stack holds.
-                    let halt = self.halt_block(halt_code(HaltReason::StackUnderflow));
-                    self.b.ins().jump(halt, &[]);
-                } else if anchor_takes_height(self.plan, 0) {
-                    let h = self.b.ins().iconst(types::I64, 0);
-                    self.b.ins().jump(first, &[h.into()]);
-                } else {
-                    self.b.ins().jump(first, &[]);
-                }
-            }
-            None => self.exit_with(exit::STOP),
+    /// The function's entry: a switch on the entry number over the chunk's
+    /// entries, each entered at the height passed (nothing else: an entry
+    /// anchor takes no items).
+    fn enter_chunk(&mut self, entry: Block, height: Value, which: Value) {
+        let entries = self.plan.chunks.chunks[self.chunk].entries.clone();
+        let mut switch = cranelift_frontend::Switch::new();
+        let mut cases = Vec::new();
+        for (n, &e) in entries.iter().enumerate() {
+            let case = self.b.create_block();
+            switch.set_entry(n as u128, case);
+            cases.push((e, case));
         }
+        let none = self.halt_block(halt_code(HaltReason::InvalidJump));
+        let which = self.b.ins().uextend(types::I64, which);
+        switch.emit(&mut self.b, which, none);
         self.b.seal_block(entry);
+        for (e, case) in cases {
+            self.continue_in(case);
+            let block = self.blocks[e].expect("entries are in their chunk");
+            if self.plan.regions.params[e] > 0 {
+                // The anchor reads more than is passed (only block 0 at the
+                // frame's start can: it would underflow at once).
+                let halt = self.halt_block(halt_code(HaltReason::StackUnderflow));
+                self.b.ins().jump(halt, &[]);
+            } else if anchor_takes_height(self.plan, e) {
+                self.b.ins().jump(block, &[height.into()]);
+            } else {
+                self.b.ins().jump(block, &[]);
+            }
+        }
+    }
+
+    /// Whether block `index` can run (in any chunk).
+    fn runs(&self, index: usize) -> bool {
+        self.plan.chunks.of_block[index].is_some()
+    }
+
+    /// Ends the current block with a tail call into the chunk holding the
+    /// entry anchor `target`, at absolute height `height`.
+    fn tail_call_into(&mut self, target: usize, height: Value) {
+        let chunk = self.plan.chunks.of_block[target].expect("a block that runs");
+        let which = self.plan.chunks.entry_index(target).expect("an entry") as i64;
+        let which = self.b.ins().iconst(types::I32, which);
+        let gas = self.b.use_var(self.gas);
+        let f = self.chunks[chunk];
+        self.b
+            .ins()
+            .return_call(f, &[self.ctx_ptr, self.stack_base, gas, height, which]);
     }
 
     /// Lowers every block and finishes the function.
     pub fn lower_all(mut self, config: cranelift_codegen::isa::TargetFrontendConfig) {
-        for &index in &self.plan.cfg.order {
-            self.lower_block(index);
+        let blocks = self.plan.chunks.chunks[self.chunk].blocks.clone();
+        for index in blocks {
+            if !self.plan.blocks[index].merged {
+                self.lower_block(index);
+            }
         }
         self.emit_dispatch();
         self.emit_halt_blocks();
@@ -292,7 +341,6 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
         let plan = self.plan;
         let an = plan.an;
         let info = &an.blocks[index];
-        let checks = plan.blocks[index];
         let place = plan.regions.place[index].expect("ordered blocks are placed");
         let block = self.blocks[index].expect("ordered blocks have IR blocks");
         self.b.switch_to_block(block);
@@ -300,11 +348,29 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
             self.enter_anchor(index, block);
         }
 
-        // Gas first, then the stack bounds, with one branch for all.
+        // The block and the blocks merged after it are charged at once
+        // (a chain of thousands of separate charges is a chain of thousands
+        // of dependent adds for the optimiser); GAS and runtime calls give
+        // back what is charged for instructions after them, as in a block.
+        let mut chain = vec![index];
+        loop {
+            let last = &an.blocks[*chain.last().expect("not empty")];
+            match an.block_at(last.end) {
+                Some(next)
+                    if last.terminator == Terminator::FallThrough && plan.blocks[next].merged =>
+                {
+                    chain.push(next)
+                }
+                _ => break,
+            }
+        }
+        let total: u64 = chain.iter().map(|&b| an.blocks[b].static_gas).sum();
+        let mut head_checks = plan.blocks[index];
+        head_checks.check_gas = chain.iter().any(|&b| plan.blocks[b].check_gas);
         let g = self.b.use_var(self.gas);
-        let g = self.b.ins().iadd_imm_s(g, -(info.static_gas as i64));
+        let g = self.b.ins().iadd_imm_s(g, -(total as i64));
         self.b.def_var(self.gas, g);
-        self.entry_checks(index, place.offset, g, checks);
+        self.entry_checks(index, place.offset, g, head_checks);
 
         let h = self.b.use_var(self.anchor_height);
         let offset = self.b.ins().ishl_imm_u(h, 5);
@@ -318,20 +384,34 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
         self.vs = VStack::new(frame, place.offset, info.stack_needed, facts, self.zero);
         self.known_memory = 0;
 
-        // Static gas of the block's instructions not executed yet (GAS and
-        // runtime calls that observe gas give it back first).
-        let mut ahead = info.static_gas;
-        let instrs = an.block_instructions(index);
-        let body_len = match info.terminator {
-            Terminator::FallThrough | Terminator::EndOfCode => instrs.len(),
-            _ => instrs.len().saturating_sub(1),
-        };
-        for ins in &instrs[..body_len] {
-            let cost = opcode::info_in(ins.opcode, an.spec).map_or(0, |i| i.static_gas(an.spec));
-            ahead -= cost;
-            self.lower_instruction(ins, ahead);
+        // Static gas of the chain's instructions not executed yet.
+        let mut ahead = total;
+        for (n, &index) in chain.iter().enumerate() {
+            let info = &an.blocks[index];
+            if n > 0 {
+                // A merged block keeps its stack checks.
+                let mut checks = plan.blocks[index];
+                checks.check_gas = false;
+                let offset = plan.regions.place[index].expect("placed").offset;
+                let g = self.b.use_var(self.gas);
+                self.entry_checks(index, offset, g, checks);
+            }
+            let instrs = an.block_instructions(index);
+            let body_len = match info.terminator {
+                Terminator::FallThrough | Terminator::EndOfCode => instrs.len(),
+                _ => instrs.len().saturating_sub(1),
+            };
+            for ins in &instrs[..body_len] {
+                let cost =
+                    opcode::info_in(ins.opcode, an.spec).map_or(0, |i| i.static_gas(an.spec));
+                ahead -= cost;
+                self.lower_instruction(ins, ahead);
+            }
+            if n + 1 == chain.len() {
+                // The terminator's own gas was charged with the rest.
+                self.lower_terminator(index, instrs.last().copied());
+            }
         }
-        self.lower_terminator(index, instrs.last().copied());
     }
 
     /// Binds an anchor's block parameters: its entry height and top items.
@@ -509,13 +589,71 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
         self.vs.push(Slot::Word(w));
     }
 
-    /// The IR block of the analysed block starting at `pc`, if it can run.
+    /// The analysed block starting at `pc`, if it can run (in any chunk).
     fn block_at(&self, pc: usize) -> Option<usize> {
-        self.plan
-            .an
-            .block_at(pc)
-            .filter(|&i| self.blocks[i].is_some())
+        self.plan.an.block_at(pc).filter(|&i| self.runs(i))
     }
+}
+
+/// Builds the contract's dispatch function in `b` (signature
+/// [`chunk_signature`], the target pc in place of the entry number): a
+/// switch over every JUMPDEST a computed jump can enter, each a tail call
+/// into the chunk holding it.
+pub fn emit_dispatch_function(
+    mut b: FunctionBuilder<'_>,
+    plan: &Plan<'_, '_>,
+    chunks: &[FuncRef],
+    config: cranelift_codegen::isa::TargetFrontendConfig,
+) {
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let p = b.block_params(entry).to_vec();
+    let (ctx, stack, gas, height, pc) = (p[0], p[1], p[2], p[3], p[4]);
+    let invalid = b.create_block();
+    b.set_cold_block(invalid);
+    let mut switch = cranelift_frontend::Switch::new();
+    let mut cases = Vec::new();
+    for &t in &plan.cfg.dispatch_targets {
+        let (Some(c), Some(n)) = (plan.chunks.of_block[t], plan.chunks.entry_index(t)) else {
+            continue;
+        };
+        let case = b.create_block();
+        switch.set_entry(plan.an.blocks[t].start as u128, case);
+        cases.push((case, c, n));
+    }
+    let pc = b.ins().uextend(types::I64, pc);
+    switch.emit(&mut b, pc, invalid);
+    for (case, c, n) in cases {
+        b.switch_to_block(case);
+        b.seal_block(case);
+        let n = b.ins().iconst(types::I32, n as i64);
+        b.ins()
+            .return_call(chunks[c], &[ctx, stack, gas, height, n]);
+    }
+    b.switch_to_block(invalid);
+    b.seal_block(invalid);
+    let code = b
+        .ins()
+        .iconst(types::I32, halt_code(HaltReason::InvalidJump) as i64);
+    b.ins().return_(&[code]);
+    b.finalize(config);
+}
+
+/// The signature of a chunk's function: `(ctx, stack, gas, height, entry)
+/// -> exit code`, in the tail calling convention (chunks tail-call each
+/// other).
+pub fn chunk_signature(ptr: types::Type) -> cranelift_codegen::ir::Signature {
+    use cranelift_codegen::ir::AbiParam;
+    let mut sig = cranelift_codegen::ir::Signature::new(cranelift_codegen::isa::CallConv::Tail);
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.push(AbiParam::new(types::I64));
+    sig.params.push(AbiParam::new(types::I64));
+    sig.params.push(AbiParam::new(types::I32));
+    sig.returns.push(AbiParam::new(types::I32));
+    sig
 }
 
 /// Whether anchor `index` takes its entry height as a block parameter

@@ -9,9 +9,11 @@
 //! - [`cfg`]: the resolved edges, the lowering order and the loop headers;
 //! - [`regions`]: regions of static relative height, whose stack items
 //!   pass between blocks in registers;
+//! - [`chunks`]: the Cranelift functions a large contract is cut into;
 //! - [`plan`]: all of the above, and the stack and gas checks each block keeps.
 
 pub mod cfg;
+pub mod chunks;
 pub mod fold;
 pub mod plan;
 pub mod regions;

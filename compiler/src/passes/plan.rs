@@ -15,6 +15,7 @@
 //!   exceptional halt consumes all gas and reverts the frame's effects).
 
 use super::cfg::Cfg;
+use super::chunks::{ChunkLimits, Chunks};
 use super::regions::Regions;
 use super::stack::StackFacts;
 use crate::analysis::{Analysis, Terminator};
@@ -61,6 +62,11 @@ pub struct BlockPlan {
     pub check_overflow: bool,
     /// Test the gas counter after charging the block.
     pub check_gas: bool,
+    /// Lowered as the continuation of the block before it in code order:
+    /// that block falls through to this one and is its only way in, so no
+    /// branch separates them (chains of JUMPDESTs, long straight-line code
+    /// the block split cut).
+    pub merged: bool,
 }
 
 /// Everything the lowering needs to know about the code.
@@ -74,6 +80,8 @@ pub struct Plan<'a, 'c> {
     pub cfg: Cfg,
     /// Regions of static relative height.
     pub regions: Regions,
+    /// The functions the code is compiled into.
+    pub chunks: Chunks,
     /// Per block.
     pub blocks: Vec<BlockPlan>,
 }
@@ -81,9 +89,37 @@ pub struct Plan<'a, 'c> {
 impl<'a, 'c> Plan<'a, 'c> {
     /// Analyses `an`.
     pub fn new(an: &'a Analysis<'c>) -> Self {
+        Self::with_limits(an, ChunkLimits::default())
+    }
+
+    /// Analyses `an`, cutting it into chunks of at most about `limits`.
+    pub fn with_limits(an: &'a Analysis<'c>, limits: ChunkLimits) -> Self {
         let facts = StackFacts::for_compiler(an);
         let cfg = Cfg::new(an, &facts);
-        let regions = Regions::new(an, &facts, &cfg);
+        let first = Regions::new(an, &facts, &cfg);
+        let (chunks, mut forced) = Chunks::new(an, &cfg, &first, limits);
+        // Cutting into chunks only adds anchors (the chunks stay as they
+        // are) until no region straddles two chunks.
+        let regions = if chunks.chunks.len() > 1 {
+            let entries = chunks.all_entries();
+            loop {
+                let r = Regions::with_anchors(an, &facts, &cfg, &forced, &entries);
+                let straddling: Vec<usize> = cfg
+                    .order
+                    .iter()
+                    .copied()
+                    .filter(|&b| {
+                        r.place[b].is_some_and(|p| chunks.of_block[p.anchor] != chunks.of_block[b])
+                    })
+                    .collect();
+                if straddling.is_empty() {
+                    break r;
+                }
+                forced.extend(straddling);
+            }
+        } else {
+            first
+        };
         let blocks = an
             .blocks
             .iter()
@@ -106,18 +142,40 @@ impl<'a, 'c> Plan<'a, 'c> {
                     opcode::info_in(ins.opcode, an.spec).is_some() && observes_gas(ins.opcode)
                 });
                 BlockPlan {
+                    merged: false,
                     check_underflow: entry.lo < needed,
                     check_overflow: entry.hi as u64 + growth as u64 > STACK_LIMIT as u64,
                     check_gas: ends_frame || observes || cfg.loop_header[i],
                 }
             })
             .collect();
-        Plan {
+        let mut plan = Plan {
             an,
             facts,
             cfg,
             regions,
+            chunks,
             blocks,
+        };
+        plan.mark_merged();
+        plan
+    }
+
+    /// Marks the blocks lowered as continuations of their predecessor.
+    fn mark_merged(&mut self) {
+        for &c in &self.cfg.order {
+            let preds = &self.cfg.preds[c];
+            let [p] = preds[..] else { continue };
+            let falls_in = self.an.blocks[p].terminator == Terminator::FallThrough
+                && self.cfg.succs[p] == [c]
+                && self.an.block_at(self.an.blocks[p].end) == Some(c);
+            if c != 0
+                && falls_in
+                && !self.regions.is_anchor(c)
+                && self.chunks.of_block[c] == self.chunks.of_block[p]
+            {
+                self.blocks[c].merged = true;
+            }
         }
     }
 

@@ -49,10 +49,26 @@ impl Regions {
 
     /// Computes the regions of the blocks of `cfg`.
     pub fn new(an: &Analysis<'_>, facts: &StackFacts, cfg: &Cfg) -> Self {
+        Self::with_anchors(an, facts, cfg, &[], &[])
+    }
+
+    /// The regions when the blocks in `forced` must start one too, and the
+    /// anchors in `entered` are also entered from outside the function
+    /// (with nothing but the height: they take no arguments).
+    pub fn with_anchors(
+        an: &Analysis<'_>,
+        facts: &StackFacts,
+        cfg: &Cfg,
+        forced: &[usize],
+        entered: &[usize],
+    ) -> Self {
         let n = an.blocks.len();
         let mut anchor = vec![false; n];
         if n > 0 {
             anchor[0] = true;
+        }
+        for &f in forced {
+            anchor[f] = true;
         }
         for &t in &cfg.dispatch_targets {
             anchor[t] = true;
@@ -144,7 +160,7 @@ impl Regions {
             // Block 0 entered only at the frame's start has nothing below it.
             let only_start =
                 a == 0 && cfg.preds[0].is_empty() && !cfg.dispatch_targets.contains(&0);
-            params[a] = if only_start || !cfg.dispatch_targets.is_empty() {
+            params[a] = if only_start || !cfg.dispatch_targets.is_empty() || entered.contains(&a) {
                 0
             } else {
                 MAX_PARAMS.min(depth[a].max(0) as u32).min(safe)

@@ -24,7 +24,8 @@ pub(crate) fn guard(body: impl FnOnce() -> u32) -> u32 {
 
 /// Makes `[offset, offset + len)` addressable, charging expansion gas;
 /// `overflow` non-zero means the offset did not fit in 32 bits (always out of
-/// gas). Refreshes the memory pointer and length in the context.
+/// gas), and so does a negative gas counter (native code tests its charges
+/// lazily). Refreshes the memory pointer and length in the context.
 ///
 /// # Safety
 /// `ctx` must be the running context.
@@ -37,7 +38,9 @@ pub unsafe extern "C" fn cevm_mem_expand(
     guard(|| {
         // SAFETY: native code passes its own context.
         let ctx = unsafe { &mut *ctx };
-        if overflow != 0 {
+        // Native code charges static gas before testing it: a negative
+        // counter is gas already exhausted.
+        if overflow != 0 || (ctx.gas as i64) < 0 {
             return halt_code(HaltReason::OutOfGas);
         }
         let Some(end) = offset.checked_add(len) else {

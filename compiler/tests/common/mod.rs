@@ -152,8 +152,13 @@ pub struct Backends {
 
 impl Backends {
     pub fn new() -> Self {
+        Self::with_jit(JitExecutor::new())
+    }
+
+    /// Both backends, the compiled one being `jit`.
+    pub fn with_jit(jit: JitExecutor) -> Self {
         Backends {
-            jit: JitExecutor::new(),
+            jit,
             interp: Interpreter::new(),
         }
     }
