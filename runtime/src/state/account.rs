@@ -1,6 +1,6 @@
 //! One account of the world state.
 
-use alloy_primitives::map::HashMap;
+use super::Storage;
 use alloy_primitives::{keccak256, Bytes, B256, KECCAK256_EMPTY, U256};
 
 /// An account: balance, nonce, code (with its hash) and storage.
@@ -15,7 +15,7 @@ pub struct Account {
     /// keccak256 of `code`.
     pub code_hash: B256,
     /// Storage; only non-zero values are kept, so a missing key reads as zero.
-    pub storage: HashMap<U256, U256>,
+    pub storage: Storage,
 }
 
 impl Default for Account {
@@ -25,7 +25,7 @@ impl Default for Account {
             nonce: 0,
             code: Bytes::new(),
             code_hash: KECCAK256_EMPTY,
-            storage: HashMap::default(),
+            storage: Storage::default(),
         }
     }
 }
