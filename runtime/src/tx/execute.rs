@@ -53,15 +53,15 @@ pub fn transact(
     precompiles: &dyn PrecompileSet,
 ) -> Result<TxOutcome, InvalidTransaction> {
     let sender = tx.caller;
-    let code = state.code(&sender);
+    let account = state.account(&sender);
     let valid = validate(
         tx,
         env,
         schedule,
         SenderAccount {
-            balance: state.balance(&sender),
-            nonce: state.nonce(&sender),
-            code: &code,
+            balance: account.map_or(U256::ZERO, |a| a.balance),
+            nonce: account.map_or(0, |a| a.nonce),
+            code: account.map_or(&[], |a| &a.code),
         },
     )?;
     let price = valid.effective_gas_price;
@@ -78,13 +78,10 @@ pub fn transact(
         })?;
     state.increment_nonce(sender);
 
-    // EIP-2929 warm set: sender, target, precompiles, access list, and the
-    // coinbase (EIP-3651).
+    // EIP-2929 warm set: sender, target, access list, and the coinbase
+    // (EIP-3651). The precompiles are warm too: `Evm` knows them.
     state.warm_account(sender);
     state.warm_account(env.block.coinbase);
-    for address in precompiles.addresses() {
-        state.warm_account(address);
-    }
     for item in &tx.access_list {
         state.warm_account(item.address);
         for key in &item.storage_keys {
@@ -121,7 +118,8 @@ pub fn transact(
                 refund += apply_authorizations(state, env, tx);
             }
             if env.spec >= SpecId::Prague {
-                if let Some(delegate) = delegation_target(&state.code(&target)) {
+                let code = state.account(&target).map_or(&[][..], |a| &a.code);
+                if let Some(delegate) = delegation_target(code) {
                     state.warm_account(delegate);
                 }
             }
