@@ -1,12 +1,14 @@
-//! [`BoundedCache`]: the least-recently-used map that keeps compiled code
-//! (JIT contracts, loaded AOT libraries) from growing without limit.
+//! [`BoundedCache`]: the least-recently-used map that keeps what is cached
+//! per code hash (the interpreter's jump tables, the compiler's JIT
+//! contracts and loaded AOT libraries) from growing without limit.
 
-use std::collections::HashMap;
+// foldhash rather than std's SipHash: every frame looks its code up here.
+use alloy_primitives::map::HashMap;
 use std::hash::Hash;
 
-/// Entries a compile cache keeps by default. A compiled contract is a few
-/// KiB to a few MiB of code, so this bounds a long-running process to a few
-/// hundred MiB in the worst case while holding every contract of a block.
+/// Entries a cache keeps by default. A compiled contract is a few KiB to a
+/// few MiB of code, so this bounds a long-running process to a few hundred
+/// MiB in the worst case while holding every contract of a block.
 pub const DEFAULT_CACHE_ENTRIES: usize = 4096;
 
 /// A map holding at most `capacity` entries; inserting into a full map
@@ -27,7 +29,7 @@ impl<K: Eq + Hash + Clone, V: Clone> BoundedCache<K, V> {
     /// An empty cache holding at most `capacity` entries (at least one).
     pub fn new(capacity: usize) -> Self {
         BoundedCache {
-            map: HashMap::new(),
+            map: HashMap::default(),
             capacity: capacity.max(1),
             clock: 0,
             evictions: 0,
