@@ -6,6 +6,7 @@ use cevm_runtime::opcode::op;
 use cevm_runtime::{HaltReason, U256};
 
 /// Executes the comparison or bitwise instruction `opcode`.
+#[inline(always)]
 pub(crate) fn execute(m: &mut Machine<'_>, opcode: u8) -> Result<Control, HaltReason> {
     let result = match opcode {
         op::ISZERO => bool_word(m.stack.pop()?.is_zero()),
@@ -38,7 +39,7 @@ pub(crate) fn execute(m: &mut Machine<'_>, opcode: u8) -> Result<Control, HaltRe
 /// 1 for true, 0 for false.
 #[inline]
 fn bool_word(b: bool) -> U256 {
-    U256::from(b as u8)
+    U256::from_limbs([b as u64, 0, 0, 0])
 }
 
 /// `a < b` reading both as two's complement.
