@@ -5,7 +5,7 @@
 
 use super::guard;
 use crate::context::{exit, halt_code, JitContext};
-use cevm_runtime::frame::STACK_LIMIT;
+use cevm_runtime::frame::{read_word, STACK_LIMIT};
 use cevm_runtime::opcode::{self, op};
 use cevm_runtime::{ops, CallKind, HaltReason, U256};
 
@@ -49,14 +49,10 @@ pub unsafe extern "C" fn cevm_op(ctx: *mut JitContext<'_, '_>, opcode: u32, gas_
         // the call, the area holds STACK_LIMIT words, and nothing else refers
         // to it while the shim runs. Words above `len` may be uninitialised,
         // so only the items are viewed as a slice.
-        let items = unsafe { std::slice::from_raw_parts_mut(ctx.stack, len) };
-        let mut args = [U256::ZERO; 7];
-        for (i, arg) in args.iter_mut().enumerate().take(inputs) {
-            *arg = items[len - 1 - i];
-        }
+        let items = unsafe { std::slice::from_raw_parts(ctx.stack, len) };
         ctx.gas = ctx.gas.saturating_add(gas_ahead);
         ctx.gas_to_frame();
-        let outcome = run(ctx, opcode, &args);
+        let outcome = run(ctx, opcode, &Operands(items));
         ctx.gas_from_frame();
         ctx.refresh_memory();
         if matches!(outcome, Ok(Outcome::Continue(_))) {
@@ -79,32 +75,55 @@ pub unsafe extern "C" fn cevm_op(ctx: *mut JitContext<'_, '_>, opcode: u32, gas_
     })
 }
 
-/// Dispatches to the operation; `a` holds the operands top first.
-fn run(ctx: &mut JitContext<'_, '_>, opcode: u8, a: &[U256; 7]) -> Result<Outcome, HaltReason> {
+/// The stack items as operands: `a.get(0)` is the top. Read in place (no
+/// copy of the seven words the largest opcode takes: this runs for every
+/// runtime call), limb by limb like compiled code wrote them (see
+/// [`cevm_runtime::frame::read_word`]).
+struct Operands<'s>(&'s [U256]);
+
+impl Operands<'_> {
+    #[inline(always)]
+    fn get(&self, i: usize) -> U256 {
+        let item = &self.0[self.0.len() - 1 - i];
+        // SAFETY: a reference to an initialised word.
+        unsafe { read_word(item) }
+    }
+}
+
+/// Dispatches to the operation; `a` holds the operands top first (the
+/// caller checked that there are as many as the opcode takes).
+fn run(ctx: &mut JitContext<'_, '_>, opcode: u8, a: &Operands<'_>) -> Result<Outcome, HaltReason> {
     use Outcome::Continue as C;
     let frame = &mut *ctx.frame;
     let host = &mut *ctx.host;
     let some = |v: U256| Ok(C(Some(v)));
     let none = |r: Result<(), HaltReason>| r.map(|()| C(None));
     match opcode {
-        op::KECCAK256 => some(ops::keccak256_op(frame, a[0], a[1])?),
+        op::KECCAK256 => some(ops::keccak256_op(frame, a.get(0), a.get(1))?),
         op::ADDRESS => some(ops::address(frame)),
-        op::BALANCE => some(ops::balance(frame, host, a[0])?),
+        op::BALANCE => some(ops::balance(frame, host, a.get(0))?),
         op::ORIGIN => some(ops::origin(host)),
         op::CALLER => some(ops::caller(frame)),
         op::CALLVALUE => some(ops::callvalue(frame)),
-        op::CALLDATALOAD => some(ops::calldataload(frame, a[0])),
+        op::CALLDATALOAD => some(ops::calldataload(frame, a.get(0))),
         op::CALLDATASIZE => some(ops::calldatasize(frame)),
-        op::CALLDATACOPY => none(ops::calldatacopy(frame, a[0], a[1], a[2])),
+        op::CALLDATACOPY => none(ops::calldatacopy(frame, a.get(0), a.get(1), a.get(2))),
         op::CODESIZE => some(ops::codesize(frame)),
-        op::CODECOPY => none(ops::codecopy(frame, a[0], a[1], a[2])),
+        op::CODECOPY => none(ops::codecopy(frame, a.get(0), a.get(1), a.get(2))),
         op::GASPRICE => some(ops::gasprice(host)),
-        op::EXTCODESIZE => some(ops::extcodesize(frame, host, a[0])?),
-        op::EXTCODECOPY => none(ops::extcodecopy(frame, host, a[0], a[1], a[2], a[3])),
+        op::EXTCODESIZE => some(ops::extcodesize(frame, host, a.get(0))?),
+        op::EXTCODECOPY => none(ops::extcodecopy(
+            frame,
+            host,
+            a.get(0),
+            a.get(1),
+            a.get(2),
+            a.get(3),
+        )),
         op::RETURNDATASIZE => some(ops::returndatasize(frame)),
-        op::RETURNDATACOPY => none(ops::returndatacopy(frame, a[0], a[1], a[2])),
-        op::EXTCODEHASH => some(ops::extcodehash(frame, host, a[0])?),
-        op::BLOCKHASH => some(ops::blockhash(host, a[0])),
+        op::RETURNDATACOPY => none(ops::returndatacopy(frame, a.get(0), a.get(1), a.get(2))),
+        op::EXTCODEHASH => some(ops::extcodehash(frame, host, a.get(0))?),
+        op::BLOCKHASH => some(ops::blockhash(host, a.get(0))),
         op::COINBASE => some(ops::coinbase(host)),
         op::TIMESTAMP => some(ops::timestamp(host)),
         op::NUMBER => some(ops::number(host)),
@@ -113,23 +132,32 @@ fn run(ctx: &mut JitContext<'_, '_>, opcode: u8, a: &[U256; 7]) -> Result<Outcom
         op::CHAINID => some(ops::chainid(host)),
         op::SELFBALANCE => some(ops::selfbalance(frame, host)),
         op::BASEFEE => some(ops::basefee(host)),
-        op::BLOBHASH => some(ops::blobhash(host, a[0])),
+        op::BLOBHASH => some(ops::blobhash(host, a.get(0))),
         op::BLOBBASEFEE => some(ops::blobbasefee(host)),
-        op::MLOAD => some(ops::mload(frame, a[0])?),
-        op::MSTORE => none(ops::mstore(frame, a[0], a[1])),
-        op::MSTORE8 => none(ops::mstore8(frame, a[0], a[1])),
+        op::MLOAD => some(ops::mload(frame, a.get(0))?),
+        op::MSTORE => none(ops::mstore(frame, a.get(0), a.get(1))),
+        op::MSTORE8 => none(ops::mstore8(frame, a.get(0), a.get(1))),
         op::MSIZE => some(ops::msize(frame)),
-        op::SLOAD => some(ops::sload(frame, host, a[0])?),
-        op::SSTORE => none(ops::sstore(frame, host, a[0], a[1])),
-        op::TLOAD => some(ops::tload(frame, host, a[0])),
-        op::TSTORE => none(ops::tstore(frame, host, a[0], a[1])),
-        op::MCOPY => none(ops::mcopy(frame, a[0], a[1], a[2])),
+        op::SLOAD => some(ops::sload(frame, host, a.get(0))?),
+        op::SSTORE => none(ops::sstore(frame, host, a.get(0), a.get(1))),
+        op::TLOAD => some(ops::tload(frame, host, a.get(0))),
+        op::TSTORE => none(ops::tstore(frame, host, a.get(0), a.get(1))),
+        op::MCOPY => none(ops::mcopy(frame, a.get(0), a.get(1), a.get(2))),
         op::LOG0..=op::LOG4 => {
             let n = (opcode - op::LOG0) as usize;
-            none(ops::log(frame, host, a[0], a[1], &a[2..2 + n]))
+            let topics: [U256; 4] =
+                std::array::from_fn(|i| if i < n { a.get(2 + i) } else { U256::ZERO });
+            none(ops::log(frame, host, a.get(0), a.get(1), &topics[..n]))
         }
-        op::CREATE => some(ops::create(frame, host, a[0], a[1], a[2])?),
-        op::CREATE2 => some(ops::create2(frame, host, a[0], a[1], a[2], a[3])?),
+        op::CREATE => some(ops::create(frame, host, a.get(0), a.get(1), a.get(2))?),
+        op::CREATE2 => some(ops::create2(
+            frame,
+            host,
+            a.get(0),
+            a.get(1),
+            a.get(2),
+            a.get(3),
+        )?),
         op::CALL | op::CALLCODE => some(ops::call(
             frame,
             host,
@@ -138,48 +166,48 @@ fn run(ctx: &mut JitContext<'_, '_>, opcode: u8, a: &[U256; 7]) -> Result<Outcom
             } else {
                 CallKind::CallCode
             },
-            a[0],
-            a[1],
-            a[2],
-            a[3],
-            a[4],
-            a[5],
-            a[6],
+            a.get(0),
+            a.get(1),
+            a.get(2),
+            a.get(3),
+            a.get(4),
+            a.get(5),
+            a.get(6),
         )?),
         op::DELEGATECALL => some(ops::call(
             frame,
             host,
             CallKind::DelegateCall,
-            a[0],
-            a[1],
+            a.get(0),
+            a.get(1),
             U256::ZERO,
-            a[2],
-            a[3],
-            a[4],
-            a[5],
+            a.get(2),
+            a.get(3),
+            a.get(4),
+            a.get(5),
         )?),
         op::STATICCALL => some(ops::call(
             frame,
             host,
             CallKind::StaticCall,
-            a[0],
-            a[1],
+            a.get(0),
+            a.get(1),
             U256::ZERO,
-            a[2],
-            a[3],
-            a[4],
-            a[5],
+            a.get(2),
+            a.get(3),
+            a.get(4),
+            a.get(5),
         )?),
         op::RETURN => {
-            ctx.output = ops::ret(frame, a[0], a[1])?;
+            ctx.output = ops::ret(frame, a.get(0), a.get(1))?;
             Ok(Outcome::Exit(exit::RETURN))
         }
         op::REVERT => {
-            ctx.output = ops::revert(frame, a[0], a[1])?;
+            ctx.output = ops::revert(frame, a.get(0), a.get(1))?;
             Ok(Outcome::Exit(exit::REVERT))
         }
         op::SELFDESTRUCT => {
-            ops::selfdestruct(frame, host, a[0])?;
+            ops::selfdestruct(frame, host, a.get(0))?;
             Ok(Outcome::Exit(exit::SELFDESTRUCT))
         }
         // Everything else is inlined by the compiler; reaching here means an
