@@ -5,7 +5,7 @@
 
 use super::guard;
 use crate::context::{exit, halt_code, JitContext};
-use cevm_runtime::frame::{read_word, STACK_LIMIT};
+use cevm_runtime::frame::STACK_LIMIT;
 use cevm_runtime::opcode::{self, op};
 use cevm_runtime::{ops, CallKind, HaltReason, U256};
 
@@ -77,16 +77,13 @@ pub unsafe extern "C" fn cevm_op(ctx: *mut JitContext<'_, '_>, opcode: u32, gas_
 
 /// The stack items as operands: `a.get(0)` is the top. Read in place (no
 /// copy of the seven words the largest opcode takes: this runs for every
-/// runtime call), limb by limb like compiled code wrote them (see
-/// [`cevm_runtime::frame::read_word`]).
+/// runtime call).
 struct Operands<'s>(&'s [U256]);
 
 impl Operands<'_> {
     #[inline(always)]
     fn get(&self, i: usize) -> U256 {
-        let item = &self.0[self.0.len() - 1 - i];
-        // SAFETY: a reference to an initialised word.
-        unsafe { read_word(item) }
+        self.0[self.0.len() - 1 - i]
     }
 }
 

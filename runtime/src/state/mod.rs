@@ -561,7 +561,13 @@ impl State {
             self.journal.push(JournalEntry::SlotWarmed(address, key));
         }
         if present != value {
-            put_slot(&mut self.account_mut(address).storage, key, value);
+            // `get_mut` first: the account exists whenever code wrote its
+            // storage, and a plain look-up is cheaper than an entry.
+            if let Some(account) = self.accounts.get_mut(&address) {
+                put_slot(&mut account.storage, key, value);
+            } else {
+                put_slot(&mut self.account_mut(address).storage, key, value);
+            }
             self.journal.push(JournalEntry::StorageChanged {
                 address,
                 key,
