@@ -8,6 +8,7 @@ use crate::message::{CallInputs, CreateInputs, CreateScheme, Message};
 use crate::precompile::PrecompileOutcome;
 use crate::result::{FrameResult, HaltReason, Status, SuccessReason};
 use crate::spec::SpecId;
+use crate::state::Account;
 use alloy_primitives::{keccak256, Address, Bytes, U256};
 
 /// CREATE's address: `keccak256(rlp([sender, nonce]))[12..]`.
@@ -212,7 +213,8 @@ impl Evm<'_> {
         let collides = self
             .state
             .account(&address)
-            .is_some_and(|a| a.has_code_or_nonce() || !a.storage.is_empty());
+            .is_some_and(Account::has_code_or_nonce)
+            || self.state.has_storage(&address);
         if collides {
             return FrameResult::halt(HaltReason::CreateCollision);
         }

@@ -14,7 +14,10 @@ pub struct Account {
     pub code: Bytes,
     /// keccak256 of `code`.
     pub code_hash: B256,
-    /// Storage; only non-zero values are kept, so a missing key reads as zero.
+    /// Storage; only non-zero values are kept, so a missing key reads as
+    /// zero. During a transaction this is the storage it started with:
+    /// writes reach it when the transaction ends ([`super::State::storage`]
+    /// sees them at once).
     pub storage: Storage,
 }
 

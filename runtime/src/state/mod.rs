@@ -43,9 +43,9 @@ pub struct State {
     journal: Vec<JournalEntry>,
     logs: Vec<Log>,
     /// Storage slots met in this transaction: warm or not, their value at
-    /// its start and their present value (a copy of the account's storage,
-    /// kept equal to it by every write and undo), so that a warm SLOAD is
-    /// one look-up here.
+    /// its start and their present value. Writes go here only (a warm SLOAD
+    /// or SSTORE is one look-up) and reach the accounts' storage when the
+    /// transaction ends (see [`State::write_back_slots`]).
     slots: Slots<TxSlot>,
     warm_accounts: Addresses,
     transient: Slots<U256>,
@@ -57,9 +57,10 @@ pub struct State {
 /// What the transaction knows about one storage slot.
 #[derive(Clone, Copy, Debug)]
 struct TxSlot {
-    /// The value at the start of the transaction (EIP-2200's "original").
+    /// The value at the start of the transaction (EIP-2200's "original"),
+    /// which the account's storage holds until the transaction ends.
     original: U256,
-    /// The value now (the account's storage holds the same).
+    /// The value now.
     present: U256,
     /// Whether the slot was accessed (EIP-2929).
     warm: bool,
@@ -153,8 +154,17 @@ impl State {
             .map_or(KECCAK256_EMPTY, |a| a.code_hash)
     }
 
-    /// A storage value (zero if unset).
+    /// A storage value (zero if unset), with this transaction's writes.
     pub fn storage(&self, address: &Address, key: U256) -> U256 {
+        match self.slots.get(&SlotKey::new(*address, key)) {
+            Some(slot) => slot.present,
+            None => self.stored(address, key),
+        }
+    }
+
+    /// A storage value as the account holds it: as of the last transaction
+    /// boundary.
+    fn stored(&self, address: &Address, key: U256) -> U256 {
         self.accounts
             .get(address)
             .and_then(|a| a.storage.get(&key).copied())
@@ -169,15 +179,25 @@ impl State {
         }
         match self.slots.get(&SlotKey::new(*address, key)) {
             Some(slot) => slot.original,
-            None => self.storage(address, key),
+            None => self.stored(address, key),
         }
     }
 
-    /// Whether the account has any non-zero storage.
+    /// Whether the account has any non-zero storage, with this
+    /// transaction's writes (a scan of them: for the rare collision check,
+    /// not for a hot path).
     pub fn has_storage(&self, address: &Address) -> bool {
-        self.accounts
-            .get(address)
-            .is_some_and(|a| !a.storage.is_empty())
+        let written = |key: &U256| self.slots.get(&SlotKey::new(*address, *key));
+        let stored_left = self.accounts.get(address).is_some_and(|a| {
+            a.storage
+                .keys()
+                .any(|key| written(key).is_none_or(|slot| !slot.present.is_zero()))
+        });
+        stored_left
+            || self
+                .slots
+                .iter()
+                .any(|(slot, record)| slot.address == *address && !record.present.is_zero())
     }
 
     /// Whether the account was created in this transaction (EIP-6780).
@@ -222,9 +242,11 @@ impl State {
     /// Starts a transaction: clears the journal, logs, warm sets, original
     /// storage values, transient storage and the created/destructed/touched sets.
     pub fn begin_transaction(&mut self) {
+        // Frames run without a transaction around them (`Evm::run_call`)
+        // leave their writes behind; they are kept.
+        self.write_back_slots();
         self.journal.clear();
         self.logs.clear();
-        self.slots.clear();
         self.warm_accounts.clear();
         self.transient.clear();
         self.created.clear();
@@ -239,6 +261,7 @@ impl State {
     /// (EIP-6780), then the touched accounts that are empty (EIP-161), and
     /// drops the journal (its changes are final). Logs stay until taken.
     pub fn finish_transaction(&mut self) {
+        self.write_back_slots();
         for address in self.destructed.drain() {
             self.accounts.remove(&address);
         }
@@ -248,10 +271,27 @@ impl State {
             }
         }
         self.journal.clear();
-        self.slots.clear();
         self.warm_accounts.clear();
         self.transient.clear();
         self.created.clear();
+    }
+
+    /// Writes the transaction's storage writes into the accounts and
+    /// forgets the slot records (their values are final: the journal of
+    /// the transaction is not used after this).
+    fn write_back_slots(&mut self) {
+        for (slot, record) in self.slots.drain() {
+            if record.present == record.original {
+                continue;
+            }
+            let account = match self.accounts.get_mut(&slot.address) {
+                Some(account) => account,
+                // Code wrote the storage of an account that does not exist
+                // (no real transaction does): the write makes it.
+                None => self.accounts.entry(slot.address).or_default(),
+            };
+            put_slot(&mut account.storage, slot.key, record.present);
+        }
     }
 
     /// Marks the current point; see [`State::revert`] and [`State::commit`].
@@ -305,9 +345,6 @@ impl State {
                 }
             }
             JournalEntry::StorageChanged { address, key, old } => {
-                if let Some(a) = self.accounts.get_mut(&address) {
-                    put_slot(&mut a.storage, key, old);
-                }
                 if let Some(slot) = self.slots.get_mut(&SlotKey::new(address, key)) {
                     slot.present = old;
                 }
@@ -384,9 +421,9 @@ impl State {
         StateLoad::new(value, was_cold)
     }
 
-    /// The transaction's record of a slot, made on first use. Nothing has
-    /// written the slot in this transaction before its record exists (every
-    /// write goes through it), so the value found then is the original.
+    /// The transaction's record of a slot, made on first use from the
+    /// account's storage, which holds the value the transaction started
+    /// with (writes reach it only when the transaction ends).
     fn tx_slot(&mut self, address: Address, key: U256) -> &mut TxSlot {
         match self.slots.entry(SlotKey::new(address, key)) {
             Entry::Occupied(entry) => entry.into_mut(),
@@ -561,13 +598,6 @@ impl State {
             self.journal.push(JournalEntry::SlotWarmed(address, key));
         }
         if present != value {
-            // `get_mut` first: the account exists whenever code wrote its
-            // storage, and a plain look-up is cheaper than an entry.
-            if let Some(account) = self.accounts.get_mut(&address) {
-                put_slot(&mut account.storage, key, value);
-            } else {
-                put_slot(&mut self.account_mut(address).storage, key, value);
-            }
             self.journal.push(JournalEntry::StorageChanged {
                 address,
                 key,

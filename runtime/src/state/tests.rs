@@ -89,7 +89,9 @@ fn sstore_reports_original_present_new() {
     assert_eq!((r.original, r.present, r.new), (u(11), u(11), u(12)));
     let r = s.sstore(a(1), u(1), u(0));
     assert_eq!((r.original, r.present, r.new), (u(11), u(12), u(0)));
-    assert!(!s.account(&a(1)).unwrap().storage.contains_key(&u(1)));
+    assert_eq!(s.storage(&a(1), u(1)), u(0));
+    // The account keeps the transaction's starting value until it ends.
+    assert_eq!(s.account(&a(1)).unwrap().storage[&u(1)], u(11));
     assert_eq!(s.original_storage(&a(1), u(1)), u(11));
     // A reverted write keeps the original.
     let cp = s.checkpoint();
@@ -99,6 +101,8 @@ fn sstore_reports_original_present_new() {
     assert_eq!((r.original, r.present), (u(0), u(0)));
     // A new transaction sees the committed value as original.
     s.finish_transaction();
+    assert!(!s.account(&a(1)).unwrap().storage.contains_key(&u(1)));
+    assert_eq!(s.account(&a(1)).unwrap().storage[&u(7)], u(2));
     s.begin_transaction();
     let r = s.sstore(a(1), u(7), u(3));
     assert_eq!((r.original, r.present), (u(2), u(2)));
@@ -242,4 +246,24 @@ fn balance_changes_create_accounts_only_when_needed() {
     let err = s.sub_balance(a(1), u(101)).unwrap_err();
     assert_eq!((err.balance, err.value), (u(100), u(101)));
     assert_eq!(s.balance(&a(1)), u(100));
+}
+
+#[test]
+fn writes_reach_the_accounts_at_transaction_boundaries() {
+    let mut s = sample();
+    s.store_slot(a(1), u(2), u(5));
+    assert!(s.has_storage(&a(1)));
+    // Clearing every non-zero slot is seen before the transaction ends.
+    s.store_slot(a(1), u(1), u(0));
+    s.store_slot(a(1), u(2), u(0));
+    assert!(!s.has_storage(&a(1)));
+    s.store_slot(a(2), u(3), u(4));
+    assert!(s.has_storage(&a(2)));
+    assert!(s.account(&a(2)).unwrap().storage.is_empty());
+    // A frame run without finishing its transaction keeps its writes too.
+    s.begin_transaction();
+    assert_eq!(s.account(&a(2)).unwrap().storage[&u(3)], u(4));
+    assert!(s.account(&a(1)).unwrap().storage.is_empty());
+    let load = s.load_slot(a(2), u(3));
+    assert_eq!((load.data, load.is_cold), (u(4), true));
 }
