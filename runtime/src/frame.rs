@@ -325,6 +325,7 @@ impl Memory {
     /// Makes sure `[offset, offset + len)` is addressable, charging expansion
     /// gas to `gas`. A zero `len` touches nothing, whatever the offset.
     /// Returns the range as `usize` (offset is 0 when `len` is 0).
+    #[inline]
     pub fn expand(
         &mut self,
         gas: &mut Gas,
@@ -343,10 +344,16 @@ impl Memory {
     }
 
     /// Makes sure the first `end` bytes are addressable, charging expansion gas.
+    #[inline]
     pub fn expand_to(&mut self, gas: &mut Gas, end: u64) -> Result<(), HaltReason> {
+        // Inlined up to here: most accesses are inside memory already.
         if end <= self.data.len() as u64 {
             return Ok(());
         }
+        self.grow_to(gas, end)
+    }
+
+    fn grow_to(&mut self, gas: &mut Gas, end: u64) -> Result<(), HaltReason> {
         if end > MAX_MEMORY {
             return Err(HaltReason::OutOfGas);
         }

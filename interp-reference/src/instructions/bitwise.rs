@@ -53,6 +53,7 @@ pub(crate) fn signed_less(a: U256, b: U256) -> bool {
 }
 
 /// BYTE: byte `index` of `x` counting from the most significant (0); 0 for index >= 32.
+#[inline]
 pub(crate) fn byte(index: U256, x: U256) -> U256 {
     if index >= U256::from(32u8) {
         return U256::ZERO;
@@ -72,17 +73,20 @@ fn small_shift(shift: U256) -> Option<usize> {
 }
 
 /// SHL (EIP-145): `value << shift`; 0 for shift >= 256.
+#[inline]
 pub(crate) fn shl(shift: U256, value: U256) -> U256 {
     small_shift(shift).map_or(U256::ZERO, |s| value << s)
 }
 
 /// SHR (EIP-145): logical `value >> shift`; 0 for shift >= 256.
+#[inline]
 pub(crate) fn shr(shift: U256, value: U256) -> U256 {
     small_shift(shift).map_or(U256::ZERO, |s| value >> s)
 }
 
 /// SAR (EIP-145): arithmetic shift right, filling with the sign bit; for
 /// shift >= 256 the result is 0 or all ones by the sign.
+#[inline]
 pub(crate) fn sar(shift: U256, value: U256) -> U256 {
     let negative = is_negative(value);
     match small_shift(shift) {
