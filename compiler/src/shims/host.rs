@@ -52,7 +52,16 @@ pub unsafe extern "C" fn cevm_op(ctx: *mut JitContext<'_, '_>, opcode: u32, gas_
         let items = unsafe { std::slice::from_raw_parts(ctx.stack, len) };
         ctx.gas = ctx.gas.saturating_add(gas_ahead);
         ctx.gas_to_frame();
-        let outcome = run(ctx, opcode, &Operands(items));
+        let operands = Operands(items);
+        let outcome = match opcode {
+            op::CREATE
+            | op::CREATE2
+            | op::CALL
+            | op::CALLCODE
+            | op::DELEGATECALL
+            | op::STATICCALL => run_nested(ctx, opcode, &operands),
+            _ => run(ctx, opcode, &operands),
+        };
         ctx.gas_from_frame();
         ctx.refresh_memory();
         if matches!(outcome, Ok(Outcome::Continue(_))) {
@@ -88,7 +97,10 @@ impl Operands<'_> {
 }
 
 /// Dispatches to the operation; `a` holds the operands top first (the
-/// caller checked that there are as many as the opcode takes).
+/// caller checked that there are as many as the opcode takes). Not inlined:
+/// its many arms make a large native stack frame, which the nested-frame
+/// operations (`run_nested`), recursing once per call depth, should not carry.
+#[inline(never)]
 fn run(ctx: &mut JitContext<'_, '_>, opcode: u8, a: &Operands<'_>) -> Result<Outcome, HaltReason> {
     use Outcome::Continue as C;
     let frame = &mut *ctx.frame;
@@ -146,6 +158,36 @@ fn run(ctx: &mut JitContext<'_, '_>, opcode: u8, a: &Operands<'_>) -> Result<Out
                 std::array::from_fn(|i| if i < n { a.get(2 + i) } else { U256::ZERO });
             none(ops::log(frame, host, a.get(0), a.get(1), &topics[..n]))
         }
+        op::RETURN => {
+            ctx.output = ops::ret(frame, a.get(0), a.get(1))?;
+            Ok(Outcome::Exit(exit::RETURN))
+        }
+        op::REVERT => {
+            ctx.output = ops::revert(frame, a.get(0), a.get(1))?;
+            Ok(Outcome::Exit(exit::REVERT))
+        }
+        op::SELFDESTRUCT => {
+            ops::selfdestruct(frame, host, a.get(0))?;
+            Ok(Outcome::Exit(exit::SELFDESTRUCT))
+        }
+        // Everything else is inlined by the compiler; reaching here means an
+        // opcode with no runtime form.
+        _ => Err(HaltReason::UndefinedOpcode),
+    }
+}
+
+/// The operations that run a nested frame (CREATE, CREATE2 and the CALL
+/// family); `a` as in [`run`].
+#[inline(never)]
+fn run_nested(
+    ctx: &mut JitContext<'_, '_>,
+    opcode: u8,
+    a: &Operands<'_>,
+) -> Result<Outcome, HaltReason> {
+    let frame = &mut *ctx.frame;
+    let host = &mut *ctx.host;
+    let some = |v: U256| Ok(Outcome::Continue(Some(v)));
+    match opcode {
         op::CREATE => some(ops::create(frame, host, a.get(0), a.get(1), a.get(2))?),
         op::CREATE2 => some(ops::create2(
             frame,
@@ -195,20 +237,7 @@ fn run(ctx: &mut JitContext<'_, '_>, opcode: u8, a: &Operands<'_>) -> Result<Out
             a.get(4),
             a.get(5),
         )?),
-        op::RETURN => {
-            ctx.output = ops::ret(frame, a.get(0), a.get(1))?;
-            Ok(Outcome::Exit(exit::RETURN))
-        }
-        op::REVERT => {
-            ctx.output = ops::revert(frame, a.get(0), a.get(1))?;
-            Ok(Outcome::Exit(exit::REVERT))
-        }
-        op::SELFDESTRUCT => {
-            ops::selfdestruct(frame, host, a.get(0))?;
-            Ok(Outcome::Exit(exit::SELFDESTRUCT))
-        }
-        // Everything else is inlined by the compiler; reaching here means an
-        // opcode with no runtime form.
+        // Only the operations above are sent here.
         _ => Err(HaltReason::UndefinedOpcode),
     }
 }
