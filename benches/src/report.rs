@@ -204,6 +204,9 @@ pub fn targets(rows: &[Row]) -> Vec<TargetCheck> {
         met: (!small.is_empty()).then_some(over.is_empty()),
     });
 
+    out.push(short_transactions(rows));
+    out.push(interpreter_geomean(rows));
+
     let jit = row(rows, "fibonacci-calldata[n=100000]").and_then(|r| r.jit_ns);
     let native = rows
         .iter()
@@ -219,6 +222,71 @@ pub fn targets(rows: &[Row]) -> Vec<TargetCheck> {
         met: r.map(|r| r <= 1.3),
     });
     out
+}
+
+/// Short transactions, where the cost around the code decides: the rows
+/// whose JIT time must be at most 0.8x revm's.
+pub const SHORT_TRANSACTIONS: [&str; 9] = [
+    "tx/transfer",
+    "tx/stop",
+    "counter",
+    "push0_proxy",
+    "bswap64",
+    "bswap64_opt",
+    "weth",
+    "storage_loop",
+    "call_chain",
+];
+
+/// JIT at most 0.8x revm's time on every row of [`SHORT_TRANSACTIONS`].
+fn short_transactions(rows: &[Row]) -> TargetCheck {
+    let ratios: Vec<(&str, Option<f64>)> = SHORT_TRANSACTIONS
+        .iter()
+        .map(|&name| {
+            (
+                name,
+                row(rows, name).and_then(|r| ratio(r.jit_ns, r.revm_ns)),
+            )
+        })
+        .collect();
+    let measured: Vec<f64> = ratios.iter().filter_map(|(_, r)| *r).collect();
+    let over: Vec<String> = ratios
+        .iter()
+        .filter_map(|(name, r)| r.filter(|&r| r > 0.8).map(|r| format!("{name} {r:.2}")))
+        .collect();
+    TargetCheck {
+        target: "short transactions: JIT at most 0.8x revm's time".into(),
+        measured: if measured.is_empty() {
+            "not measured".into()
+        } else if over.is_empty() {
+            let worst = measured.iter().copied().fold(0.0, f64::max);
+            format!("worst jit/revm = {worst:.2}")
+        } else {
+            format!("jit/revm over 0.8: {}", over.join(", "))
+        },
+        met: (!measured.is_empty()).then_some(over.is_empty()),
+    }
+}
+
+/// The interpreter within 1.5x of revm: geometric mean of interp/revm
+/// over the evmone suite and revmc's contracts.
+fn interpreter_geomean(rows: &[Row]) -> TargetCheck {
+    let logs: Vec<f64> = rows
+        .iter()
+        .filter(|r| matches!(r.group, Some(Group::Evmone | Group::Revmc)))
+        .filter_map(|r| ratio(r.interp_ns, r.revm_ns))
+        .map(f64::ln)
+        .collect();
+    let mean = (!logs.is_empty()).then(|| (logs.iter().sum::<f64>() / logs.len() as f64).exp());
+    TargetCheck {
+        target: "interpreter within 1.5x of revm (geometric mean over evmone and revmc rows)"
+            .into(),
+        measured: mean.map_or_else(
+            || "not measured".into(),
+            |m| format!("interp/revm = {m:.2}x over {} rows", logs.len()),
+        ),
+        met: mean.map(|m| m <= 1.5),
+    }
 }
 
 /// The target checks as text.
@@ -319,5 +387,33 @@ mod tests {
         assert_eq!(find("no contract"), Some(true));
         assert_eq!(find("every contract"), Some(false));
         assert_eq!(find("fibonacci (n = 100,000) within"), Some(true));
+        assert_eq!(find("short transactions"), None);
+        assert_eq!(find("interpreter within"), None);
+    }
+
+    #[test]
+    fn short_transaction_and_interpreter_targets() {
+        let mut rows = vec![
+            r("tx/stop", Some(70), Some(100), None),
+            r("counter", Some(90), Some(100), None),
+        ];
+        for (name, interp) in [("a", 200), ("b", 50)] {
+            rows.push(Row {
+                name: name.into(),
+                group: Some(Group::Evmone),
+                interp_ns: Some(interp),
+                revm_ns: Some(100),
+                ..Row::default()
+            });
+        }
+        let checks = targets(&rows);
+        let find = |s: &str| checks.iter().find(|c| c.target.starts_with(s)).unwrap();
+        let short = find("short transactions");
+        assert_eq!(short.met, Some(false));
+        assert_eq!(short.measured, "jit/revm over 0.8: counter 0.90");
+        // sqrt(2 * 0.5) = 1.
+        let interp = find("interpreter within");
+        assert_eq!(interp.met, Some(true));
+        assert_eq!(interp.measured, "interp/revm = 1.00x over 2 rows");
     }
 }

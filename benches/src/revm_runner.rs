@@ -124,7 +124,9 @@ impl RevmWorkload {
             value: t.value,
             data: t.data.clone(),
             nonce: t.nonce,
-            chain_id: None,
+            // Typed transactions carry the chain id (revm requires it);
+            // legacy ones from the fixtures are pre-EIP-155.
+            chain_id: (t.tx_type != TxType::Legacy).then_some(env.chain_id),
             access_list: AccessList(
                 t.access_list
                     .iter()

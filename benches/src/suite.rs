@@ -8,7 +8,8 @@ use cevm_interp::Interpreter;
 use cevm_statetest::panic_message;
 use cevm_statetest::workload::measure::{measure, measure_fallible, Budget, Sample};
 use cevm_statetest::workload::{
-    builtin_workloads, load_paths, n_calldata, RunOutcome, Workload, WorkloadError, BENCH_SPEC,
+    builtin_workloads, load_paths, n_calldata, overhead_workloads, RunOutcome, Workload,
+    WorkloadError, BENCH_SPEC,
 };
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
@@ -20,6 +21,8 @@ pub const TARGET_N: u64 = 100_000;
 /// Where a workload comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Group {
+    /// Transactions that run almost no code (`tx/transfer`, `tx/stop`).
+    Overhead,
     /// The project's own contracts (`benches/contracts`).
     Builtin,
     /// revmc's benchmark contracts (`shared/benchmarks/contracts`).
@@ -36,6 +39,7 @@ impl Group {
     /// A heading for the table.
     pub fn title(self) -> &'static str {
         match self {
+            Group::Overhead => "transaction overhead (no code / a single STOP)",
             Group::Builtin => "built-in contracts (benches/contracts, default n)",
             Group::Revmc => "revmc contracts (shared/benchmarks/contracts, transaction[0])",
             Group::Target => "target rows (revmc code, n = 100,000)",
@@ -54,16 +58,20 @@ pub struct Entry {
     pub workload: Workload,
 }
 
-/// The suite: built-in contracts, and when `shared` (the shared folder) is
+/// The suite: the overhead transactions, the built-in contracts, and when `shared` (the shared folder) is
 /// there, revmc's contracts, the target rows and the evmone suite.
 pub fn suite(shared: Option<&Path>) -> Result<Vec<Entry>, WorkloadError> {
-    let mut out: Vec<Entry> = builtin_workloads()?
+    let mut out: Vec<Entry> = overhead_workloads()
         .into_iter()
         .map(|workload| Entry {
-            group: Group::Builtin,
+            group: Group::Overhead,
             workload,
         })
         .collect();
+    out.extend(builtin_workloads()?.into_iter().map(|workload| Entry {
+        group: Group::Builtin,
+        workload,
+    }));
     let Some(shared) = shared else {
         return Ok(out);
     };

@@ -6,7 +6,9 @@ use cevm_benches::revm_runner::RevmWorkload;
 use cevm_interp::Interpreter;
 use cevm_runtime::Status;
 use cevm_statetest::shared::require;
-use cevm_statetest::workload::{builtin, load_paths, RunOutcome, Workload, BUILTIN_CONTRACTS};
+use cevm_statetest::workload::{
+    builtin, load_paths, overhead_workloads, RunOutcome, Workload, BUILTIN_CONTRACTS,
+};
 
 fn class(status: Status) -> &'static str {
     match status {
@@ -38,6 +40,15 @@ fn builtin_contracts_agree_with_revm() {
     // A reverting run agrees too: call_chain past the depth limit.
     let deep = builtin("call_chain").unwrap().workload(1025).unwrap();
     assert_eq!(assert_agree(&deep).status, Status::Revert);
+}
+
+#[test]
+fn overhead_transactions_agree_with_revm() {
+    for w in overhead_workloads() {
+        let outcome = assert_agree(&w);
+        assert!(outcome.status.is_success(), "{}", w.name);
+        assert_eq!(outcome.gas_used, 21_000, "{}", w.name);
+    }
 }
 
 #[test]

@@ -7,7 +7,9 @@ use crate::passes::chunks::ChunkLimits;
 use cevm_runtime::{
     Bytecode, Executor, Frame, FrameResult, HaltReason, Host, Message, SpecId, Stack, Status, B256,
 };
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Runs frames as native code, compiling each code on first use and caching
@@ -16,13 +18,18 @@ use std::sync::{Arc, Mutex};
 ///
 /// The cache lock is held only for look-ups and insertions, never while code
 /// runs, so nested frames (which re-enter `execute`) and other threads can
-/// use the same executor.
+/// use the same executor. Each thread also remembers the contract its last
+/// frame ran (per executor), so a frame running the same code as the one
+/// before it (a call chain, a loop of calls into one contract) takes
+/// neither the lock nor a cache look-up.
 ///
 /// Should code ever fail to compile (a compiler bug: every input is meant to
 /// compile), the frame runs on the fallback executor if one was set with
 /// [`JitExecutor::with_fallback`], and halts otherwise; either way the error
 /// is recorded in [`JitExecutor::failures`].
 pub struct JitExecutor {
+    /// Tells this executor's entries of the per-thread memo from others'.
+    id: u64,
     compilers: Mutex<HashMap<SpecId, Arc<Compiler>>>,
     cache: Mutex<BoundedCache<(B256, SpecId), Arc<CompiledContract>>>,
     failures: Mutex<Vec<String>>,
@@ -52,7 +59,9 @@ impl JitExecutor {
 
     /// An executor whose cache keeps at most `entries` compiled contracts.
     pub fn with_capacity(entries: usize) -> Self {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         JitExecutor {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             compilers: Mutex::default(),
             cache: Mutex::new(BoundedCache::new(entries)),
             failures: Mutex::default(),
@@ -104,6 +113,32 @@ impl JitExecutor {
         spec: SpecId,
     ) -> Result<Arc<CompiledContract>, CompileError> {
         let key = (code.hash, spec);
+        let remembered = LAST_RUN.with(|last| match &*last.borrow() {
+            Some(last) if last.executor == self.id && last.key == key => {
+                Some(last.contract.clone())
+            }
+            _ => None,
+        });
+        if let Some(contract) = remembered {
+            return Ok(contract);
+        }
+        let contract = self.cached_or_compiled(code, spec)?;
+        LAST_RUN.with(|last| {
+            *last.borrow_mut() = Some(LastRun {
+                executor: self.id,
+                key,
+                contract: contract.clone(),
+            })
+        });
+        Ok(contract)
+    }
+
+    fn cached_or_compiled(
+        &self,
+        code: &Bytecode,
+        spec: SpecId,
+    ) -> Result<Arc<CompiledContract>, CompileError> {
+        let key = (code.hash, spec);
         if let Some(c) = self
             .cache
             .lock()
@@ -125,6 +160,19 @@ impl JitExecutor {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         Ok(cache.insert(key, compiled))
     }
+}
+
+/// The contract the last frame on a thread ran, and whose executor looked
+/// it up. Holding it keeps an evicted contract alive until the thread runs
+/// another one (the cache's bound is on what it holds, this is one more).
+struct LastRun {
+    executor: u64,
+    key: (B256, SpecId),
+    contract: Arc<CompiledContract>,
+}
+
+thread_local! {
+    static LAST_RUN: RefCell<Option<LastRun>> = const { RefCell::new(None) };
 }
 
 /// Runs `contract` as the frame for `msg`.

@@ -3,20 +3,26 @@
 //! Per instruction, in this order (execution-specs order for the checks
 //! every instruction shares):
 //! 1. fetch the byte at `pc` (past the end of the code: STOP);
-//! 2. trace the step if a tracer is installed;
-//! 3. look it up in the opcode table for the fork (`None`: undefined instruction);
+//! 2. look it up in the fork's opcode table (`None`: undefined instruction);
+//! 3. trace the step if a tracer is installed;
 //! 4. check stack underflow (inputs) and overflow (outputs minus inputs);
 //! 5. charge the static gas from the table;
 //! 6. execute: the family module pops operands, charges dynamic gas and
 //!    pushes results, and says where control goes next.
+//!
+//! Work that does not change from one instruction to the next is done once:
+//! the fork's opcode table (with each opcode's static gas) is resolved once
+//! per process and fork, the code's valid jump destinations once per code
+//! (cached by code hash), and whether a tracer is installed once per frame
+//! (the loop is compiled twice, with and without tracing).
 
 use crate::instructions::{self, Control, Machine};
 use crate::tracer::{Step, Tracer};
 use cevm_runtime::frame::STACK_LIMIT;
-use cevm_runtime::opcode::{self, op, OpInfo};
+use cevm_runtime::opcode::{self, op, ForkOp, ForkTable};
 use cevm_runtime::{
-    Bytecode, Bytes, Executor, Frame, FrameResult, HaltReason, Host, JumpTable, Message, Stack,
-    Status,
+    Bytecode, Bytes, Executor, Frame, FrameResult, HaltReason, Host, JumpTableCache, Message,
+    Stack, Status,
 };
 use std::borrow::Cow;
 use std::sync::{Mutex, MutexGuard};
@@ -25,10 +31,12 @@ use std::sync::{Mutex, MutexGuard};
 /// instruction. Nested frames come back through [`Host::call`] and
 /// [`Host::create`] into the same interpreter.
 ///
-/// Without a tracer it holds no state and can be shared between threads.
+/// It keeps the jump tables of the codes it ran (by code hash); it can be
+/// shared between threads.
 #[derive(Default)]
 pub struct Interpreter {
     trace: Option<Mutex<TraceState>>,
+    jump_tables: JumpTableCache,
 }
 
 /// What tracing needs across frames.
@@ -51,7 +59,7 @@ impl std::fmt::Debug for Interpreter {
 impl Interpreter {
     /// An interpreter without tracing.
     pub fn new() -> Self {
-        Interpreter { trace: None }
+        Interpreter::default()
     }
 
     /// An interpreter that reports every step of every frame to `tracer`.
@@ -61,6 +69,7 @@ impl Interpreter {
                 tracer,
                 refund_at_last_step: 0,
             })),
+            jump_tables: JumpTableCache::default(),
         }
     }
 
@@ -82,22 +91,24 @@ impl Executor for Interpreter {
         let spec = host.env().spec;
         let mut m = Machine {
             frame: Frame::new(msg, code, spec),
+            code: &code.bytes,
             stack: Stack::new(),
             pc: 0,
-            jumps: JumpTable::analyze(&code.bytes),
+            jumps: self.jump_tables.get(code),
+            output: Bytes::new(),
         };
-        // The refund of the enclosing frames, for traces; zero for a transaction's frame.
-        let outer_refund = match &self.trace {
-            Some(t) if msg.depth > 0 => Self::lock_trace(t).refund_at_last_step,
-            _ => 0,
-        };
+        let ops = opcode::fork_table(spec);
 
-        let (status, output) = loop {
-            match self.step(&mut m, host, outer_refund) {
-                Ok(Control::Continue) => {}
-                Ok(Control::Jump(dest)) => m.pc = dest,
-                Ok(Control::Exit(status, output)) => break (status, output),
-                Err(reason) => break (Status::Halt(reason), Bytes::new()),
+        let status = match &self.trace {
+            None => self.run::<false>(&mut m, host, ops, 0),
+            Some(t) => {
+                // The refund of the enclosing frames, for traces; zero for a
+                // transaction's frame.
+                let outer_refund = match msg.depth {
+                    0 => 0,
+                    _ => Self::lock_trace(t).refund_at_last_step,
+                };
+                self.run::<true>(&mut m, host, ops, outer_refund)
             }
         };
 
@@ -106,13 +117,13 @@ impl Executor for Interpreter {
                 status,
                 gas_left: m.frame.gas.remaining,
                 refund: m.frame.gas.refunded,
-                output,
+                output: m.output,
             },
             Status::Revert => FrameResult {
                 status,
                 gas_left: m.frame.gas.remaining,
                 refund: 0,
-                output,
+                output: m.output,
             },
             Status::Halt(reason) => FrameResult::halt(reason),
         };
@@ -126,20 +137,44 @@ impl Executor for Interpreter {
 }
 
 impl Interpreter {
-    /// Executes the instruction at `m.pc`; on [`Control::Continue`] the pc
-    /// has been moved past it (and its immediate).
-    fn step(
+    /// Runs the frame's instructions until it ends; returns how. `TRACING`
+    /// is a constant so that without a tracer the loop has no tracing code
+    /// at all.
+    fn run<const TRACING: bool>(
         &self,
         m: &mut Machine<'_>,
         host: &mut dyn Host,
+        ops: &ForkTable,
+        outer_refund: i64,
+    ) -> Status {
+        loop {
+            match self.step::<TRACING>(m, host, ops, outer_refund) {
+                Ok(Control::Continue | Control::Jumped) => {}
+                Ok(Control::Exit(status)) => return status,
+                Err(reason) => return Status::Halt(reason),
+            }
+        }
+    }
+
+    /// Executes the instruction at `m.pc`; on [`Control::Continue`] the pc
+    /// has been moved to the next instruction.
+    #[inline(always)]
+    fn step<const TRACING: bool>(
+        &self,
+        m: &mut Machine<'_>,
+        host: &mut dyn Host,
+        ops: &ForkTable,
         outer_refund: i64,
     ) -> Result<Control, HaltReason> {
-        let opcode = m.frame.code.bytes.get(m.pc).copied().unwrap_or(op::STOP);
-        let info = opcode::info_in(opcode, m.frame.spec);
-        if let Some(t) = &self.trace {
-            trace_step(&mut Self::lock_trace(t), m, opcode, info, outer_refund);
+        let opcode = m.code.get(m.pc).copied().unwrap_or(op::STOP);
+        let op = ops[opcode as usize].as_ref();
+        if TRACING {
+            if let Some(t) = &self.trace {
+                trace_step(&mut Self::lock_trace(t), m, opcode, op, outer_refund);
+            }
         }
-        let info = info.ok_or(HaltReason::UndefinedOpcode)?;
+        let op = op.ok_or(HaltReason::UndefinedOpcode)?;
+        let info = &op.info;
 
         let height = m.stack.len();
         if height < info.inputs as usize {
@@ -148,11 +183,13 @@ impl Interpreter {
         if height - info.inputs as usize + info.outputs as usize > STACK_LIMIT {
             return Err(HaltReason::StackOverflow);
         }
-        m.frame.gas.charge(info.static_gas(m.frame.spec))?;
+        m.frame.gas.charge(op.static_gas)?;
 
-        let control = instructions::execute(m, host, info)?;
+        let control = instructions::execute(m, host, opcode, info)?;
+        // PUSHn has already stepped over its immediate: the next pc does not
+        // wait for the opcode's table entry (a chain of loads per step).
         if let Control::Continue = control {
-            m.pc += 1 + info.immediate as usize;
+            m.pc += 1;
         }
         Ok(control)
     }
@@ -163,13 +200,13 @@ fn trace_step(
     state: &mut TraceState,
     m: &Machine<'_>,
     opcode: u8,
-    info: Option<&OpInfo>,
+    op: Option<&ForkOp>,
     outer_refund: i64,
 ) {
     let refund = outer_refund + m.frame.gas.refunded;
     state.refund_at_last_step = refund;
-    let op_name = match info {
-        Some(i) => Cow::Borrowed(i.name),
+    let op_name = match op {
+        Some(op) => Cow::Borrowed(op.info.name),
         None => Cow::Owned(format!("UNDEFINED(0x{opcode:02x})")),
     };
     state.tracer.step(&Step {
@@ -177,7 +214,7 @@ fn trace_step(
         opcode,
         op_name,
         gas: m.frame.gas.remaining,
-        gas_cost: info.map_or(0, |i| i.static_gas(m.frame.spec)),
+        gas_cost: op.map_or(0, |op| op.static_gas),
         mem_size: m.frame.memory.len(),
         stack: m.stack.as_slice(),
         return_data: &m.frame.return_data,

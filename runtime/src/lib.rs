@@ -8,12 +8,14 @@
 //! - [`gas`]: dynamic gas rules;
 //! - [`ops`]: semantics of opcodes that touch memory, the host or nested frames;
 //! - [`state`]: the in-memory world state with its journal;
-//! - [`evm`]: the `Host` over the state, with message-call and create semantics.
+//! - [`evm`]: the `Host` over the state, with message-call and create semantics;
+//! - [`cache`]: the bounded cache of what is kept per code hash.
 
 #![warn(missing_docs)]
 
 pub mod analysis;
 pub mod asm;
+pub mod cache;
 pub mod env;
 pub mod evm;
 pub mod executor;
@@ -31,7 +33,7 @@ pub mod state;
 pub mod tx;
 
 pub use alloy_primitives::{self as primitives, Address, Bytes, Log, LogData, B256, U256};
-pub use analysis::JumpTable;
+pub use analysis::{JumpTable, JumpTableCache};
 pub use env::{BlockEnv, Env, TxEnv};
 pub use evm::{CallOutcome, Evm};
 pub use executor::{Bytecode, Executor};

@@ -266,6 +266,36 @@ pub fn info_in(opcode: u8, spec: SpecId) -> Option<&'static OpInfo> {
     info(opcode).filter(|i| i.is_defined_in(spec))
 }
 
+/// An opcode as one fork defines it: its table entry with the static gas
+/// of that fork, looked up once. The entry is a copy, not a reference, so
+/// that a loop reading stack counts and gas finds them in one place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ForkOp {
+    /// The table entry.
+    pub info: OpInfo,
+    /// [`OpInfo::static_gas`] in the fork.
+    pub static_gas: u64,
+}
+
+/// The opcode table of one fork, indexed by opcode byte; `None` for bytes
+/// undefined in that fork. What a per-instruction loop reads instead of
+/// filtering [`OPCODES`] by fork and walking each gas schedule every time.
+pub type ForkTable = [Option<ForkOp>; 256];
+
+/// The table for `spec`, built on first use and kept for the process.
+pub fn fork_table(spec: SpecId) -> &'static ForkTable {
+    static TABLES: [std::sync::OnceLock<ForkTable>; SpecId::ALL.len()] =
+        [const { std::sync::OnceLock::new() }; SpecId::ALL.len()];
+    TABLES[spec as usize].get_or_init(|| {
+        std::array::from_fn(|byte| {
+            info_in(byte as u8, spec).map(|info| ForkOp {
+                info: *info,
+                static_gas: info.static_gas(spec),
+            })
+        })
+    })
+}
+
 /// The mnemonic of `opcode`, or `UNDEFINED(0x..)` style text for other bytes.
 pub fn name(opcode: u8) -> std::borrow::Cow<'static, str> {
     match info(opcode) {
@@ -372,6 +402,19 @@ mod tests {
         assert!(info_in(op::CLZ, SpecId::Osaka).is_some());
         assert!(info_in(op::MCOPY, SpecId::Cancun).is_some());
         assert!(info_in(op::PUSH0, SpecId::Paris).is_none());
+    }
+
+    #[test]
+    fn fork_tables_agree_with_the_table() {
+        for spec in SpecId::ALL {
+            assert_eq!(SpecId::ALL[spec as usize], spec);
+            let table = fork_table(spec);
+            for byte in 0..=255u8 {
+                let want = info_in(byte, spec).map(|i| (i.code, i.static_gas(spec)));
+                let got = table[byte as usize].map(|op| (op.info.code, op.static_gas));
+                assert_eq!(got, want, "{spec:?} 0x{byte:02x}");
+            }
+        }
     }
 
     #[test]

@@ -12,6 +12,9 @@
 //!   benchmark contracts): `transaction[0]` is the workload, named after
 //!   the file.
 //!
+//! [`overhead`] adds two transactions that run almost no code
+//! (`tx/transfer`, `tx/stop`), to measure the cost around the code.
+//!
 //! [`measure`] times repeated runs (median after a warm-up); `cevm bench`
 //! and the comparison binary of `cevm-benches` both use it.
 //!
@@ -23,8 +26,10 @@
 
 mod builtin;
 pub mod measure;
+pub mod overhead;
 
 pub use builtin::{builtin, builtin_workloads, n_calldata, BuiltinContract, BUILTIN_CONTRACTS};
+pub use overhead::overhead_workloads;
 
 use crate::case::{self, CaseError};
 use crate::exec::pre_state;

@@ -1,4 +1,5 @@
-//! Every benchmark contract (the shared ones and the built-in ones) gives
+//! Every benchmark contract (the shared ones, the built-in ones and the
+//! overhead transactions) gives
 //! the same status, gas used, output and post-state on the JIT as on the
 //! reference interpreter.
 //!
@@ -7,7 +8,7 @@
 //! except under `CI=true`, where their absence is an error.
 
 use cevm_runtime::{Account, Address, Executor};
-use cevm_statetest::workload::{builtin_workloads, load_paths, Workload};
+use cevm_statetest::workload::{builtin_workloads, load_paths, overhead_workloads, Workload};
 use std::collections::BTreeMap;
 
 fn run(workload: &Workload, executor: &dyn Executor) -> (String, BTreeMap<Address, Account>) {
@@ -26,6 +27,7 @@ fn run(workload: &Workload, executor: &dyn Executor) -> (String, BTreeMap<Addres
 #[test]
 fn benchmark_contracts_agree_on_jit_and_interpreter() {
     let mut workloads = builtin_workloads().expect("built-in contracts assemble");
+    workloads.extend(overhead_workloads());
     if let Some(dir) = cevm_statetest::shared::require("benchmarks", "benchmark agreement") {
         workloads.extend(load_paths(&[dir]).expect("shared benchmarks load"));
     }

@@ -43,13 +43,21 @@ pub unsafe extern "C" fn cevm_op(
             return halt_code(HaltReason::UndefinedOpcode);
         };
         let inputs = info.inputs as usize;
-        let mut operands = [U256::ZERO; 7];
-        // SAFETY: native code passes a scratch area holding `inputs` words.
-        let given = unsafe { std::slice::from_raw_parts(args, inputs) };
-        operands[..inputs].copy_from_slice(given);
+        // SAFETY: native code passes a scratch area holding `inputs` words,
+        // read in place (no copy: this runs for every runtime call) and
+        // written only after the last read.
+        let operands = unsafe { std::slice::from_raw_parts(args, inputs) };
         ctx.gas = ctx.gas.saturating_add(gas_ahead);
         ctx.gas_to_frame();
-        let outcome = run(ctx, opcode, &operands);
+        let outcome = match opcode {
+            op::CREATE
+            | op::CREATE2
+            | op::CALL
+            | op::CALLCODE
+            | op::DELEGATECALL
+            | op::STATICCALL => run_nested(ctx, opcode, operands),
+            _ => run(ctx, opcode, operands),
+        };
         ctx.gas_from_frame();
         ctx.refresh_memory();
         if matches!(outcome, Ok(Outcome::Continue(_))) {
@@ -72,8 +80,12 @@ pub unsafe extern "C" fn cevm_op(
     })
 }
 
-/// Dispatches to the operation; `a` holds the operands top first.
-fn run(ctx: &mut JitContext<'_, '_>, opcode: u8, a: &[U256; 7]) -> Result<Outcome, HaltReason> {
+/// Dispatches to the operation; `a` holds the operands top first (as many
+/// as the opcode takes). Not inlined: its many arms make a large native
+/// stack frame, which the nested-frame operations (`run_nested`), recursing
+/// once per call depth, should not carry.
+#[inline(never)]
+fn run(ctx: &mut JitContext<'_, '_>, opcode: u8, a: &[U256]) -> Result<Outcome, HaltReason> {
     use Outcome::Continue as C;
     let frame = &mut *ctx.frame;
     let host = &mut *ctx.host;
@@ -121,6 +133,48 @@ fn run(ctx: &mut JitContext<'_, '_>, opcode: u8, a: &[U256; 7]) -> Result<Outcom
             let n = (opcode - op::LOG0) as usize;
             none(ops::log(frame, host, a[0], a[1], &a[2..2 + n]))
         }
+        op::RETURN => {
+            ctx.output = ops::ret(frame, a[0], a[1])?;
+            Ok(Outcome::Exit(exit::RETURN))
+        }
+        op::REVERT => {
+            ctx.output = ops::revert(frame, a[0], a[1])?;
+            Ok(Outcome::Exit(exit::REVERT))
+        }
+        op::SELFDESTRUCT => {
+            ops::selfdestruct(frame, host, a[0])?;
+            Ok(Outcome::Exit(exit::SELFDESTRUCT))
+        }
+        // Everything else is inlined by the compiler; reaching here means an
+        // opcode with no runtime form.
+        _ => Err(HaltReason::UndefinedOpcode),
+    }
+}
+
+/// CALLDATALOAD for what the inline path does not cover (reads past the end
+/// of the call data, offsets of 2^64 and more): `args[0]` holds the offset
+/// and receives the word. Charges no gas (CALLDATALOAD has none dynamic).
+///
+/// # Safety
+/// `ctx` must be the running context and `args` must point to one readable
+/// and writable word.
+pub unsafe extern "C" fn cevm_calldataload(ctx: *mut JitContext<'_, '_>, args: *mut U256) -> u32 {
+    guard(|| {
+        // SAFETY: native code passes its own context and scratch area.
+        let (ctx, arg) = unsafe { (&mut *ctx, &mut *args) };
+        *arg = ops::calldataload(ctx.frame, *arg);
+        exit::CONTINUE
+    })
+}
+
+/// The operations that run a nested frame (CREATE, CREATE2 and the CALL
+/// family); `a` as in [`run`].
+#[inline(never)]
+fn run_nested(ctx: &mut JitContext<'_, '_>, opcode: u8, a: &[U256]) -> Result<Outcome, HaltReason> {
+    let frame = &mut *ctx.frame;
+    let host = &mut *ctx.host;
+    let some = |v: U256| Ok(Outcome::Continue(Some(v)));
+    match opcode {
         op::CREATE => some(ops::create(frame, host, a[0], a[1], a[2])?),
         op::CREATE2 => some(ops::create2(frame, host, a[0], a[1], a[2], a[3])?),
         op::CALL | op::CALLCODE => some(ops::call(
@@ -163,36 +217,7 @@ fn run(ctx: &mut JitContext<'_, '_>, opcode: u8, a: &[U256; 7]) -> Result<Outcom
             a[4],
             a[5],
         )?),
-        op::RETURN => {
-            ctx.output = ops::ret(frame, a[0], a[1])?;
-            Ok(Outcome::Exit(exit::RETURN))
-        }
-        op::REVERT => {
-            ctx.output = ops::revert(frame, a[0], a[1])?;
-            Ok(Outcome::Exit(exit::REVERT))
-        }
-        op::SELFDESTRUCT => {
-            ops::selfdestruct(frame, host, a[0])?;
-            Ok(Outcome::Exit(exit::SELFDESTRUCT))
-        }
-        // Everything else is inlined by the compiler; reaching here means an
-        // opcode with no runtime form.
+        // Only the opcodes above are dispatched here.
         _ => Err(HaltReason::UndefinedOpcode),
     }
-}
-
-/// CALLDATALOAD for what the inline path does not cover (reads past the end
-/// of the call data, offsets of 2^64 and more): `args[0]` holds the offset
-/// and receives the word. Charges no gas (CALLDATALOAD has none dynamic).
-///
-/// # Safety
-/// `ctx` must be the running context and `args` must point to one readable
-/// and writable word.
-pub unsafe extern "C" fn cevm_calldataload(ctx: *mut JitContext<'_, '_>, args: *mut U256) -> u32 {
-    guard(|| {
-        // SAFETY: native code passes its own context and scratch area.
-        let (ctx, arg) = unsafe { (&mut *ctx, &mut *args) };
-        *arg = ops::calldataload(ctx.frame, *arg);
-        exit::CONTINUE
-    })
 }

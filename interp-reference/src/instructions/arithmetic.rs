@@ -11,6 +11,7 @@ use cevm_runtime::primitives::U512;
 use cevm_runtime::{HaltReason, U256};
 
 /// Executes the arithmetic instruction `opcode` (its static gas is already paid).
+#[inline(always)]
 pub(crate) fn execute(m: &mut Machine<'_>, opcode: u8) -> Result<Control, HaltReason> {
     let result = match opcode {
         op::CLZ => {

@@ -6,6 +6,7 @@ use cevm_runtime::opcode::op;
 use cevm_runtime::{HaltReason, U256};
 
 /// Executes the comparison or bitwise instruction `opcode`.
+#[inline(always)]
 pub(crate) fn execute(m: &mut Machine<'_>, opcode: u8) -> Result<Control, HaltReason> {
     let result = match opcode {
         op::ISZERO => bool_word(m.stack.pop()?.is_zero()),
@@ -38,7 +39,7 @@ pub(crate) fn execute(m: &mut Machine<'_>, opcode: u8) -> Result<Control, HaltRe
 /// 1 for true, 0 for false.
 #[inline]
 fn bool_word(b: bool) -> U256 {
-    U256::from(b as u8)
+    U256::from_limbs([b as u64, 0, 0, 0])
 }
 
 /// `a < b` reading both as two's complement.
@@ -52,6 +53,7 @@ pub(crate) fn signed_less(a: U256, b: U256) -> bool {
 }
 
 /// BYTE: byte `index` of `x` counting from the most significant (0); 0 for index >= 32.
+#[inline]
 pub(crate) fn byte(index: U256, x: U256) -> U256 {
     if index >= U256::from(32u8) {
         return U256::ZERO;
@@ -71,17 +73,20 @@ fn small_shift(shift: U256) -> Option<usize> {
 }
 
 /// SHL (EIP-145): `value << shift`; 0 for shift >= 256.
+#[inline]
 pub(crate) fn shl(shift: U256, value: U256) -> U256 {
     small_shift(shift).map_or(U256::ZERO, |s| value << s)
 }
 
 /// SHR (EIP-145): logical `value >> shift`; 0 for shift >= 256.
+#[inline]
 pub(crate) fn shr(shift: U256, value: U256) -> U256 {
     small_shift(shift).map_or(U256::ZERO, |s| value >> s)
 }
 
 /// SAR (EIP-145): arithmetic shift right, filling with the sign bit; for
 /// shift >= 256 the result is 0 or all ones by the sign.
+#[inline]
 pub(crate) fn sar(shift: U256, value: U256) -> U256 {
     let negative = is_negative(value);
     match small_shift(shift) {

@@ -2,25 +2,25 @@
 
 use super::{Control, Machine};
 use cevm_runtime::opcode::op;
-use cevm_runtime::{Bytes, HaltReason, Status, SuccessReason, U256};
+use cevm_runtime::{HaltReason, Status, SuccessReason, U256};
 
 /// Executes the control-flow instruction `opcode`.
+#[inline(always)]
 pub(crate) fn execute(m: &mut Machine<'_>, opcode: u8) -> Result<Control, HaltReason> {
     match opcode {
-        op::STOP => Ok(Control::Exit(
-            Status::Success(SuccessReason::Stop),
-            Bytes::new(),
-        )),
+        op::STOP => Ok(Control::Exit(Status::Success(SuccessReason::Stop))),
         op::JUMP => {
             let dest = m.stack.pop()?;
-            Ok(Control::Jump(jump_target(m, dest)?))
+            m.pc = jump_target(m, dest)?;
+            Ok(Control::Jumped)
         }
         op::JUMPI => {
             let (dest, condition) = (m.stack.pop()?, m.stack.pop()?);
             if condition.is_zero() {
                 Ok(Control::Continue)
             } else {
-                Ok(Control::Jump(jump_target(m, dest)?))
+                m.pc = jump_target(m, dest)?;
+                Ok(Control::Jumped)
             }
         }
         op::PC => {

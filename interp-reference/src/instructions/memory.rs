@@ -7,6 +7,7 @@ use cevm_runtime::ops::memory as ops;
 use cevm_runtime::HaltReason;
 
 /// Executes the memory instruction `opcode`.
+#[inline(always)]
 pub(crate) fn execute(m: &mut Machine<'_>, opcode: u8) -> Result<Control, HaltReason> {
     let f = &mut m.frame;
     match opcode {

@@ -1,21 +1,29 @@
 //! Stack manipulation: POP, PUSH0..PUSH32, DUP1..DUP16, SWAP1..SWAP16.
 //!
 //! The PUSH size and the DUP/SWAP depth come from the opcode table: PUSHn
-//! has `n` immediate bytes, DUPn reads `n` items and SWAPn reads `n + 1`.
+//! has `n` immediate bytes (which it steps over), DUPn reads `n` items and
+//! SWAPn reads `n + 1`.
 
 use super::{Control, Machine};
 use cevm_runtime::opcode::{op, OpInfo};
 use cevm_runtime::{HaltReason, U256};
 
-/// Executes the stack instruction described by `info`.
-pub(crate) fn execute(m: &mut Machine<'_>, info: &OpInfo) -> Result<Control, HaltReason> {
-    match info.code {
+/// Executes the stack instruction `opcode`, whose table entry is `info`.
+#[inline(always)]
+pub(crate) fn execute(
+    m: &mut Machine<'_>,
+    opcode: u8,
+    info: &OpInfo,
+) -> Result<Control, HaltReason> {
+    match opcode {
         op::POP => {
             m.stack.pop()?;
         }
         op::PUSH0..=op::PUSH32 => {
-            let value = push_value(&m.frame.code.bytes, m.pc, info.immediate as usize);
-            m.stack.push(value)?;
+            let size = info.immediate as usize;
+            m.stack.push(push_value(m.code, m.pc, size))?;
+            // The loop moves on by one byte; the immediate is skipped here.
+            m.pc += size;
         }
         op::DUP1..=op::DUP16 => m.stack.dup(info.inputs as usize)?,
         op::SWAP1..=op::SWAP16 => m.stack.swap(info.inputs as usize - 1)?,
@@ -28,14 +36,22 @@ pub(crate) fn execute(m: &mut Machine<'_>, info: &OpInfo) -> Result<Control, Hal
 
 /// The `size`-byte big-endian immediate after the opcode at `pc`. Bytes past
 /// the end of the code read as zero, so a truncated `PUSH2 0xff` pushes 0xff00.
+#[inline(always)]
 pub(crate) fn push_value(code: &[u8], pc: usize, size: usize) -> U256 {
-    let mut word = [0u8; 32];
-    let start = (pc + 1).min(code.len());
-    let end = (pc + 1 + size).min(code.len());
-    let present = &code[start..end];
-    // Right-align the full immediate in the word, then copy the bytes that exist.
-    word[32 - size..32 - size + present.len()].copy_from_slice(present);
-    U256::from_be_bytes(word)
+    let start = pc + 1;
+    match code.get(start..start + size) {
+        // Up to eight bytes (nearly every push) fit one machine word.
+        Some(immediate) if size <= 8 => {
+            U256::from(immediate.iter().fold(0u64, |word, &b| word << 8 | b as u64))
+        }
+        Some(immediate) => U256::from_be_slice(immediate),
+        // The code ends inside the immediate: shift the bytes that exist
+        // into place, as if zeros followed them.
+        None => {
+            let present = code.get(start..).unwrap_or_default();
+            U256::from_be_slice(present) << (8 * (size - present.len()))
+        }
+    }
 }
 
 #[cfg(test)]

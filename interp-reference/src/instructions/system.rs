@@ -5,7 +5,7 @@
 use super::{Control, Machine};
 use cevm_runtime::opcode::op;
 use cevm_runtime::ops::system as ops;
-use cevm_runtime::{Bytes, CallKind, HaltReason, Host, Status, SuccessReason, U256};
+use cevm_runtime::{CallKind, HaltReason, Host, Status, SuccessReason, U256};
 
 /// Executes the system instruction `opcode`.
 pub(crate) fn execute(
@@ -61,23 +61,18 @@ pub(crate) fn execute(
         }
         op::RETURN => {
             let (offset, len) = (s.pop()?, s.pop()?);
-            let output = ops::ret(f, offset, len)?;
-            return Ok(Control::Exit(
-                Status::Success(SuccessReason::Return),
-                output,
-            ));
+            m.output = ops::ret(f, offset, len)?;
+            return Ok(Control::Exit(Status::Success(SuccessReason::Return)));
         }
         op::REVERT => {
             let (offset, len) = (s.pop()?, s.pop()?);
-            return Ok(Control::Exit(Status::Revert, ops::revert(f, offset, len)?));
+            m.output = ops::revert(f, offset, len)?;
+            return Ok(Control::Exit(Status::Revert));
         }
         op::SELFDESTRUCT => {
             let beneficiary = s.pop()?;
             ops::selfdestruct(f, host, beneficiary)?;
-            return Ok(Control::Exit(
-                Status::Success(SuccessReason::SelfDestruct),
-                Bytes::new(),
-            ));
+            return Ok(Control::Exit(Status::Success(SuccessReason::SelfDestruct)));
         }
         // Dispatch sends only this family here; anything else is treated as
         // undefined rather than panicking.

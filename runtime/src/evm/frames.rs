@@ -1,13 +1,14 @@
 //! Message-call and create semantics: depth limit, value transfer,
 //! checkpoints, precompile dispatch, code loading and contract deployment.
 
-use super::{Evm, CALL_DEPTH_LIMIT, RED_ZONE, STACK_SEGMENT};
+use super::{delegation_target, Evm, CALL_DEPTH_LIMIT, RED_ZONE, STACK_SEGMENT};
 use crate::executor::Bytecode;
 use crate::gas;
 use crate::message::{CallInputs, CreateInputs, CreateScheme, Message};
 use crate::precompile::PrecompileOutcome;
 use crate::result::{FrameResult, HaltReason, Status, SuccessReason};
 use crate::spec::SpecId;
+use crate::state::Account;
 use alloy_primitives::{address, keccak256, Address, Bytes, U256};
 
 /// The RIPEMD-160 precompile (see [`Evm::keep_ripemd160_touch`]).
@@ -22,6 +23,20 @@ pub fn create_address(sender: Address, nonce: u64) -> Address {
 /// `keccak256(0xff ++ sender ++ salt ++ keccak256(init_code))[12..]`.
 pub fn create2_address(sender: Address, salt: U256, init_code: &[u8]) -> Address {
     sender.create2(salt.to_be_bytes::<32>(), keccak256(init_code))
+}
+
+/// What a message call runs.
+enum Callee {
+    /// The precompile at the code address.
+    Precompile,
+    /// Code, loaded from `code_address` (the delegate for an EIP-7702
+    /// delegated account).
+    Code {
+        code: Bytecode,
+        code_address: Address,
+    },
+    /// Nothing: an account without code (the call succeeds at once).
+    Nothing,
 }
 
 /// A failure that hands all of `gas_limit` back to the caller (depth,
@@ -85,20 +100,13 @@ impl Evm<'_> {
             return refused(HaltReason::OutOfFunds, gas_limit);
         }
 
-        let delegate = self.delegate_of(&inputs.code_address);
-        let result = match delegate {
-            None if self.precompiles.contains(&inputs.code_address) => self.run_precompile(&inputs),
-            _ => {
-                let code_address = delegate.unwrap_or(inputs.code_address);
-                let code = match self.state.account(&code_address) {
-                    Some(a) if !a.code.is_empty() => {
-                        Bytecode::with_hash(a.code.clone(), a.code_hash)
-                    }
-                    _ => {
-                        self.state.commit(checkpoint);
-                        return FrameResult::new(Status::Success(SuccessReason::Stop), gas_limit);
-                    }
-                };
+        let result = match self.callee(&inputs.code_address) {
+            Callee::Precompile => self.run_precompile(&inputs),
+            Callee::Nothing => {
+                self.state.commit(checkpoint);
+                return FrameResult::new(Status::Success(SuccessReason::Stop), gas_limit);
+            }
+            Callee::Code { code, code_address } => {
                 let msg = Message {
                     caller: inputs.caller,
                     address: inputs.target,
@@ -138,6 +146,30 @@ impl Evm<'_> {
             && self.state.is_empty_or_missing(&RIPEMD160)
         {
             self.state.touch(RIPEMD160);
+        }
+    }
+
+    /// What a call to `code_address` runs: a precompile, the code there or
+    /// at its EIP-7702 delegate, or nothing.
+    fn callee(&self, code_address: &Address) -> Callee {
+        let account = self.state.account(code_address);
+        let delegate = match account {
+            Some(a) if self.env.spec >= SpecId::Prague => delegation_target(&a.code),
+            _ => None,
+        };
+        let (code_address, account) = match delegate {
+            None if self.precompiles.contains(code_address) => return Callee::Precompile,
+            None => (*code_address, account),
+            Some(delegate) => (delegate, self.state.account(&delegate)),
+        };
+        match account {
+            // A clone of the code's handle (no copy of the bytes): the frame
+            // borrows the state mutably while it runs.
+            Some(a) if !a.code.is_empty() => Callee::Code {
+                code: Bytecode::with_hash(a.code.clone(), a.code_hash),
+                code_address,
+            },
+            _ => Callee::Nothing,
         }
     }
 
@@ -204,7 +236,8 @@ impl Evm<'_> {
         let collides = self
             .state
             .account(&address)
-            .is_some_and(|a| a.has_code_or_nonce() || !a.storage.is_empty());
+            .is_some_and(Account::has_code_or_nonce)
+            || self.state.has_storage(&address);
         if collides {
             return FrameResult::halt(HaltReason::CreateCollision);
         }

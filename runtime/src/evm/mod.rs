@@ -19,7 +19,7 @@ use crate::message::{CallInputs, CallKind, CreateInputs};
 use crate::precompile::PrecompileSet;
 use crate::result::FrameResult;
 use crate::spec::SpecId;
-use crate::state::State;
+use crate::state::{Account, State};
 use alloy_primitives::map::HashMap;
 use alloy_primitives::{Address, Bytes, Log, B256, U256};
 
@@ -111,7 +111,8 @@ impl<'a> Evm<'a> {
     /// every transaction does, EIP-2929), then value transfer with balance
     /// check, checkpoint, precompile or code (following one EIP-7702
     /// delegation in Prague and later). No intrinsic gas or fees, and the
-    /// delegate, access list and precompiles are not warmed here.
+    /// delegate and access list are not warmed here (precompiles are always
+    /// warm, see [`Evm::warm_account`]).
     pub fn run_call(&mut self, inputs: CallInputs) -> FrameResult {
         self.state.warm_account(inputs.caller);
         self.state.warm_account(inputs.target);
@@ -133,9 +134,10 @@ impl<'a> Evm<'a> {
     /// Runs one message call from `caller` to `target` as a whole
     /// transaction's bookkeeping, without transaction-level rules (no
     /// intrinsic gas, fees, refund cap or nonce): begins the transaction on
-    /// the state, warms caller, target, its EIP-7702 delegate, the coinbase
-    /// (EIP-3651, from Shanghai) and the precompiles, runs the call, finishes the transaction
-    /// (selfdestructs, empty touched accounts) and returns the result with the logs.
+    /// the state, warms caller, target, its EIP-7702 delegate and the
+    /// coinbase (EIP-3651, from Shanghai) (the precompiles are always warm),
+    /// runs the call, finishes the transaction (selfdestructs, empty touched
+    /// accounts) and returns the result with the logs.
     pub fn transact_call(
         &mut self,
         caller: Address,
@@ -150,13 +152,8 @@ impl<'a> Evm<'a> {
         if self.env.spec >= SpecId::Shanghai {
             self.state.warm_account(self.env.block.coinbase);
         }
-        if self.env.spec >= SpecId::Prague {
-            if let Some(delegate) = delegation_target(&self.state.code(&target)) {
-                self.state.warm_account(delegate);
-            }
-        }
-        for address in self.precompiles.addresses() {
-            self.state.warm_account(address);
+        if let Some(delegate) = self.delegate_of(&target) {
+            self.state.warm_account(delegate);
         }
         let result = self.run_call(CallInputs {
             kind: CallKind::Call,
@@ -194,6 +191,16 @@ impl<'a> Evm<'a> {
             .account(address)
             .and_then(|a| delegation_target(&a.code))
     }
+
+    /// Warms `address` for the frames; returns whether it was cold.
+    ///
+    /// The precompiles are warm from the start of every transaction
+    /// (EIP-2929): they are recognised here, by a look-up in the fork's
+    /// set, instead of being inserted into the state's warm set one by one
+    /// at the start of each transaction.
+    pub fn warm_account(&mut self, address: Address) -> bool {
+        !self.precompiles.contains(&address) && self.state.warm_account(address)
+    }
 }
 
 impl Host for Evm<'_> {
@@ -202,17 +209,17 @@ impl Host for Evm<'_> {
     }
 
     fn balance(&mut self, address: Address) -> StateLoad<U256> {
-        let is_cold = self.state.warm_account(address);
+        let is_cold = self.warm_account(address);
         StateLoad::new(self.state.balance(&address), is_cold)
     }
 
     fn code(&mut self, address: Address) -> StateLoad<Bytes> {
-        let is_cold = self.state.warm_account(address);
+        let is_cold = self.warm_account(address);
         StateLoad::new(self.state.code(&address), is_cold)
     }
 
     fn code_hash(&mut self, address: Address) -> StateLoad<B256> {
-        let is_cold = self.state.warm_account(address);
+        let is_cold = self.warm_account(address);
         let hash = if self.state.is_empty_or_missing(&address) {
             B256::ZERO
         } else {
@@ -222,13 +229,11 @@ impl Host for Evm<'_> {
     }
 
     fn sload(&mut self, address: Address, key: U256) -> StateLoad<U256> {
-        let is_cold = self.state.warm_slot(address, key);
-        StateLoad::new(self.state.storage(&address, key), is_cold)
+        self.state.load_slot(address, key)
     }
 
     fn sstore(&mut self, address: Address, key: U256, value: U256) -> StateLoad<SStoreResult> {
-        let is_cold = self.state.warm_slot(address, key);
-        StateLoad::new(self.state.sstore(address, key, value), is_cold)
+        self.state.store_slot(address, key, value)
     }
 
     fn tload(&mut self, address: Address, key: U256) -> U256 {
@@ -258,7 +263,7 @@ impl Host for Evm<'_> {
     }
 
     fn selfdestruct(&mut self, address: Address, target: Address) -> StateLoad<SelfDestructResult> {
-        let is_cold = self.state.warm_account(target);
+        let is_cold = self.warm_account(target);
         let eip6780 = self.env.spec >= SpecId::Cancun;
         let result = self.state.selfdestruct(address, target, eip6780);
         self.touch(target);
@@ -266,12 +271,16 @@ impl Host for Evm<'_> {
     }
 
     fn load_account_for_call(&mut self, address: Address) -> AccountLoad {
-        let is_cold = self.state.warm_account(address);
-        let exists = self.state.exists(&address);
-        let is_empty = self.state.is_empty_or_missing(&address);
-        let delegation_is_cold = self
-            .delegate_of(&address)
-            .map(|delegate| self.state.warm_account(delegate));
+        let is_cold = self.warm_account(address);
+        // One look-up for existence, emptiness and delegation.
+        let account = self.state.account(&address);
+        let exists = account.is_some();
+        let is_empty = account.is_none_or(Account::is_empty);
+        let delegate = match account {
+            Some(a) if self.env.spec >= SpecId::Prague => delegation_target(&a.code),
+            _ => None,
+        };
+        let delegation_is_cold = delegate.map(|delegate| self.warm_account(delegate));
         AccountLoad {
             is_cold,
             exists,

@@ -12,6 +12,7 @@ pub(crate) fn len_u64(len: usize) -> u64 {
 }
 
 /// MLOAD: the word at `offset`.
+#[inline]
 pub fn mload(frame: &mut Frame, offset: U256) -> Result<U256, HaltReason> {
     let (off, _) = frame
         .memory
@@ -20,6 +21,7 @@ pub fn mload(frame: &mut Frame, offset: U256) -> Result<U256, HaltReason> {
 }
 
 /// MSTORE: stores `value` as a big-endian word at `offset`.
+#[inline]
 pub fn mstore(frame: &mut Frame, offset: U256, value: U256) -> Result<(), HaltReason> {
     let (off, _) = frame
         .memory
@@ -29,6 +31,7 @@ pub fn mstore(frame: &mut Frame, offset: U256, value: U256) -> Result<(), HaltRe
 }
 
 /// MSTORE8: stores the low byte of `value` at `offset`.
+#[inline]
 pub fn mstore8(frame: &mut Frame, offset: U256, value: U256) -> Result<(), HaltReason> {
     let (off, _) = frame.memory.expand(&mut frame.gas, offset, U256::from(1))?;
     frame.memory.set(off, &[value.byte(0)]);

@@ -1,6 +1,6 @@
 //! One account of the world state.
 
-use alloy_primitives::map::HashMap;
+use super::Storage;
 use alloy_primitives::{keccak256, Bytes, B256, KECCAK256_EMPTY, U256};
 
 /// An account: balance, nonce, code (with its hash) and storage.
@@ -14,8 +14,11 @@ pub struct Account {
     pub code: Bytes,
     /// keccak256 of `code`.
     pub code_hash: B256,
-    /// Storage; only non-zero values are kept, so a missing key reads as zero.
-    pub storage: HashMap<U256, U256>,
+    /// Storage; only non-zero values are kept, so a missing key reads as
+    /// zero. During a transaction this is the storage it started with:
+    /// writes reach it when the transaction ends ([`super::State::storage`]
+    /// sees them at once).
+    pub storage: Storage,
 }
 
 impl Default for Account {
@@ -25,7 +28,7 @@ impl Default for Account {
             nonce: 0,
             code: Bytes::new(),
             code_hash: KECCAK256_EMPTY,
-            storage: HashMap::default(),
+            storage: Storage::default(),
         }
     }
 }

@@ -12,14 +12,17 @@
 
 mod account;
 mod journal;
+mod keys;
 
 pub use account::Account;
 pub use journal::Checkpoint;
+pub use keys::Storage;
 
-use crate::host::{SStoreResult, SelfDestructResult};
-use alloy_primitives::map::{HashMap, HashSet};
+use crate::host::{SStoreResult, SelfDestructResult, StateLoad};
+use alloy_primitives::map::Entry;
 use alloy_primitives::{Address, Bytes, Log, B256, KECCAK256_EMPTY, U256};
 use journal::JournalEntry;
+use keys::{Accounts, Addresses, SlotKey, Slots};
 
 /// A transfer the sender cannot afford.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -36,17 +39,37 @@ pub struct InsufficientBalance {
 /// The world state and the bookkeeping of the running transaction.
 #[derive(Clone, Debug, Default)]
 pub struct State {
-    accounts: HashMap<Address, Account>,
+    accounts: Accounts<Account>,
     journal: Vec<JournalEntry>,
     logs: Vec<Log>,
-    original_storage: HashMap<(Address, U256), U256>,
-    warm_accounts: HashSet<Address>,
-    warm_slots: HashSet<(Address, U256)>,
-    transient: HashMap<(Address, U256), U256>,
-    created: HashSet<Address>,
-    destructed: HashSet<Address>,
-    touched: HashSet<Address>,
+    /// Storage slots met in this transaction: warm or not, their value at
+    /// its start and their present value. Writes go here only (a warm SLOAD
+    /// or SSTORE is one look-up) and reach the accounts' storage when the
+    /// transaction ends (see [`State::write_back_slots`]).
+    slots: Slots<TxSlot>,
+    warm_accounts: Addresses,
+    transient: Slots<U256>,
+    created: Addresses,
+    destructed: Addresses,
+    touched: Addresses,
 }
+
+/// What the transaction knows about one storage slot.
+#[derive(Clone, Copy, Debug)]
+struct TxSlot {
+    /// The value at the start of the transaction (EIP-2200's "original"),
+    /// which the account's storage holds until the transaction ends.
+    original: U256,
+    /// The value now.
+    present: U256,
+    /// Whether the slot was accessed (EIP-2929).
+    warm: bool,
+}
+
+/// Entries the per-transaction sets are given room for when a transaction
+/// starts, so that a fresh state does not grow them step by step (a node
+/// reusing one state keeps their capacity anyway).
+const TX_SET_CAPACITY: usize = 16;
 
 impl State {
     /// An empty state.
@@ -59,12 +82,22 @@ impl State {
     /// Inserts or replaces an account outside any transaction bookkeeping
     /// (test and fixture setup).
     pub fn insert_account(&mut self, address: Address, account: Account) {
+        self.forget_slots(&address);
         self.accounts.insert(address, account);
     }
 
     /// Removes an account outright, not journaled (e.g. an empty coinbase).
     pub fn remove_account(&mut self, address: &Address) -> Option<Account> {
+        self.forget_slots(address);
         self.accounts.remove(address)
+    }
+
+    /// Drops the transaction's copies of `address`'s slots, whose storage is
+    /// replaced behind the journal's back (nothing to do between transactions).
+    fn forget_slots(&mut self, address: &Address) {
+        if !self.slots.is_empty() {
+            self.slots.retain(|slot, _| slot.address != *address);
+        }
     }
 
     /// The account at `address`, if it exists.
@@ -121,8 +154,17 @@ impl State {
             .map_or(KECCAK256_EMPTY, |a| a.code_hash)
     }
 
-    /// A storage value (zero if unset).
+    /// A storage value (zero if unset), with this transaction's writes.
     pub fn storage(&self, address: &Address, key: U256) -> U256 {
+        match self.slots.get(&SlotKey::new(*address, key)) {
+            Some(slot) => slot.present,
+            None => self.stored(address, key),
+        }
+    }
+
+    /// A storage value as the account holds it: as of the last transaction
+    /// boundary.
+    fn stored(&self, address: &Address, key: U256) -> U256 {
         self.accounts
             .get(address)
             .and_then(|a| a.storage.get(&key).copied())
@@ -135,17 +177,27 @@ impl State {
         if self.created.contains(address) {
             return U256::ZERO;
         }
-        match self.original_storage.get(&(*address, key)) {
-            Some(v) => *v,
-            None => self.storage(address, key),
+        match self.slots.get(&SlotKey::new(*address, key)) {
+            Some(slot) => slot.original,
+            None => self.stored(address, key),
         }
     }
 
-    /// Whether the account has any non-zero storage.
+    /// Whether the account has any non-zero storage, with this
+    /// transaction's writes (a scan of them: for the rare collision check,
+    /// not for a hot path).
     pub fn has_storage(&self, address: &Address) -> bool {
-        self.accounts
-            .get(address)
-            .is_some_and(|a| !a.storage.is_empty())
+        let written = |key: &U256| self.slots.get(&SlotKey::new(*address, *key));
+        let stored_left = self.accounts.get(address).is_some_and(|a| {
+            a.storage
+                .keys()
+                .any(|key| written(key).is_none_or(|slot| !slot.present.is_zero()))
+        });
+        stored_left
+            || self
+                .slots
+                .iter()
+                .any(|(slot, record)| slot.address == *address && !record.present.is_zero())
     }
 
     /// Whether the account was created in this transaction (EIP-6780).
@@ -170,7 +222,9 @@ impl State {
 
     /// Whether the storage slot is warm (EIP-2929).
     pub fn is_slot_warm(&self, address: &Address, key: U256) -> bool {
-        self.warm_slots.contains(&(*address, key))
+        self.slots
+            .get(&SlotKey::new(*address, key))
+            .is_some_and(|slot| slot.warm)
     }
 
     /// Logs emitted so far in this transaction (by frames not reverted).
@@ -188,21 +242,26 @@ impl State {
     /// Starts a transaction: clears the journal, logs, warm sets, original
     /// storage values, transient storage and the created/destructed/touched sets.
     pub fn begin_transaction(&mut self) {
+        // Frames run without a transaction around them (`Evm::run_call`)
+        // leave their writes behind; they are kept.
+        self.write_back_slots();
         self.journal.clear();
         self.logs.clear();
-        self.original_storage.clear();
         self.warm_accounts.clear();
-        self.warm_slots.clear();
         self.transient.clear();
         self.created.clear();
         self.destructed.clear();
         self.touched.clear();
+        self.journal.reserve(TX_SET_CAPACITY);
+        self.warm_accounts.reserve(TX_SET_CAPACITY);
+        self.touched.reserve(TX_SET_CAPACITY);
     }
 
     /// Ends a transaction: deletes the accounts SELFDESTRUCT scheduled
     /// (EIP-6780), then the touched accounts that are empty (EIP-161), and
     /// drops the journal (its changes are final). Logs stay until taken.
     pub fn finish_transaction(&mut self) {
+        self.write_back_slots();
         for address in self.destructed.drain() {
             self.accounts.remove(&address);
         }
@@ -212,11 +271,27 @@ impl State {
             }
         }
         self.journal.clear();
-        self.original_storage.clear();
         self.warm_accounts.clear();
-        self.warm_slots.clear();
         self.transient.clear();
         self.created.clear();
+    }
+
+    /// Writes the transaction's storage writes into the accounts and
+    /// forgets the slot records (their values are final: the journal of
+    /// the transaction is not used after this).
+    fn write_back_slots(&mut self) {
+        for (slot, record) in self.slots.drain() {
+            if record.present == record.original {
+                continue;
+            }
+            let account = match self.accounts.get_mut(&slot.address) {
+                Some(account) => account,
+                // Code wrote the storage of an account that does not exist
+                // (no real transaction does): the write makes it.
+                None => self.accounts.entry(slot.address).or_default(),
+            };
+            put_slot(&mut account.storage, slot.key, record.present);
+        }
     }
 
     /// Marks the current point; see [`State::revert`] and [`State::commit`].
@@ -270,18 +345,22 @@ impl State {
                 }
             }
             JournalEntry::StorageChanged { address, key, old } => {
-                if let Some(a) = self.accounts.get_mut(&address) {
-                    put_slot(&mut a.storage, key, old);
+                if let Some(slot) = self.slots.get_mut(&SlotKey::new(address, key)) {
+                    slot.present = old;
                 }
             }
             JournalEntry::TransientChanged { address, key, old } => {
-                put_slot(&mut self.transient, (address, key), old);
+                put_slot(&mut self.transient, SlotKey::new(address, key), old);
             }
             JournalEntry::AccountWarmed(address) => {
                 self.warm_accounts.remove(&address);
             }
             JournalEntry::SlotWarmed(address, key) => {
-                self.warm_slots.remove(&(address, key));
+                // The original and present values stay: every later write to
+                // the slot was undone before this entry, so they are right.
+                if let Some(slot) = self.slots.get_mut(&SlotKey::new(address, key)) {
+                    slot.warm = false;
+                }
             }
             JournalEntry::MarkedCreated(address) => {
                 self.created.remove(&address);
@@ -299,10 +378,21 @@ impl State {
 
     /// The account at `address`, created (journaled) if missing.
     fn account_mut(&mut self, address: Address) -> &mut Account {
-        if !self.accounts.contains_key(&address) {
-            self.journal.push(JournalEntry::AccountCreated(address));
+        self.account_to_change(address, true)
+            .unwrap_or_else(|| unreachable!("a missing account is created"))
+    }
+
+    /// The account at `address`, or if it is missing, a new one (journaled)
+    /// when `create` holds and `None` otherwise. One hash look-up either way.
+    fn account_to_change(&mut self, address: Address, create: bool) -> Option<&mut Account> {
+        match self.accounts.entry(address) {
+            Entry::Occupied(entry) => Some(entry.into_mut()),
+            Entry::Vacant(_) if !create => None,
+            Entry::Vacant(entry) => {
+                self.journal.push(JournalEntry::AccountCreated(address));
+                Some(entry.insert(Account::default()))
+            }
         }
-        self.accounts.entry(address).or_default()
     }
 
     /// Warms an account; returns whether it was cold.
@@ -316,11 +406,40 @@ impl State {
 
     /// Warms a storage slot; returns whether it was cold.
     pub fn warm_slot(&mut self, address: Address, key: U256) -> bool {
-        let was_cold = self.warm_slots.insert((address, key));
+        self.load_slot(address, key).is_cold
+    }
+
+    /// SLOAD as a frame does it: warms the slot, returns its value and
+    /// whether it was cold. A warm slot costs one look-up.
+    pub fn load_slot(&mut self, address: Address, key: U256) -> StateLoad<U256> {
+        let slot = self.tx_slot(address, key);
+        let was_cold = !std::mem::replace(&mut slot.warm, true);
+        let value = slot.present;
         if was_cold {
             self.journal.push(JournalEntry::SlotWarmed(address, key));
         }
-        was_cold
+        StateLoad::new(value, was_cold)
+    }
+
+    /// The transaction's record of a slot, made on first use from the
+    /// account's storage, which holds the value the transaction started
+    /// with (writes reach it only when the transaction ends).
+    fn tx_slot(&mut self, address: Address, key: U256) -> &mut TxSlot {
+        match self.slots.entry(SlotKey::new(address, key)) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => {
+                let value = self
+                    .accounts
+                    .get(&address)
+                    .and_then(|a| a.storage.get(&key).copied())
+                    .unwrap_or(U256::ZERO);
+                entry.insert(TxSlot {
+                    original: value,
+                    present: value,
+                    warm: false,
+                })
+            }
+        }
     }
 
     /// Marks an account touched (EIP-161: removed at the end of the
@@ -333,13 +452,29 @@ impl State {
 
     /// Sets a balance, creating the account if needed.
     pub fn set_balance(&mut self, address: Address, balance: U256) {
-        if balance.is_zero() && !self.exists(&address) {
-            return;
-        }
-        let account = self.account_mut(address);
-        let old = account.balance;
-        if old != balance {
-            account.balance = balance;
+        self.change_balance(address, |_| balance);
+    }
+
+    /// Replaces the balance `b` by `change(b)` (zero for a missing account,
+    /// which is created unless the new balance is zero). One hash look-up.
+    fn change_balance(&mut self, address: Address, change: impl FnOnce(U256) -> U256) {
+        let (old, new) = match self.accounts.entry(address) {
+            Entry::Occupied(entry) => {
+                let account = entry.into_mut();
+                let old = account.balance;
+                account.balance = change(old);
+                (old, account.balance)
+            }
+            Entry::Vacant(entry) => {
+                let new = change(U256::ZERO);
+                if !new.is_zero() {
+                    entry.insert(Account::with_balance(new));
+                    self.journal.push(JournalEntry::AccountCreated(address));
+                }
+                return;
+            }
+        };
+        if old != new {
             self.journal
                 .push(JournalEntry::BalanceChanged { address, old });
         }
@@ -347,8 +482,7 @@ impl State {
 
     /// Adds to a balance (saturating at 2^256 - 1, which no real supply reaches).
     pub fn add_balance(&mut self, address: Address, value: U256) {
-        let new = self.balance(&address).saturating_add(value);
-        self.set_balance(address, new);
+        self.change_balance(address, |balance| balance.saturating_add(value));
     }
 
     /// Subtracts from a balance, failing if it is too small.
@@ -357,16 +491,26 @@ impl State {
         address: Address,
         value: U256,
     ) -> Result<(), InsufficientBalance> {
-        let balance = self.balance(&address);
-        let new = balance.checked_sub(value).ok_or(InsufficientBalance {
-            address,
-            balance,
-            value,
-        })?;
-        if !value.is_zero() {
-            self.set_balance(address, new);
+        if value.is_zero() {
+            return Ok(());
         }
-        Ok(())
+        let account = self.accounts.get_mut(&address);
+        let balance = account.as_ref().map_or(U256::ZERO, |a| a.balance);
+        match (account, balance.checked_sub(value)) {
+            (Some(account), Some(new)) => {
+                account.balance = new;
+                self.journal.push(JournalEntry::BalanceChanged {
+                    address,
+                    old: balance,
+                });
+                Ok(())
+            }
+            _ => Err(InsufficientBalance {
+                address,
+                balance,
+                value,
+            }),
+        }
     }
 
     /// Moves `value` from `from` to `to` (nothing happens for zero).
@@ -386,10 +530,9 @@ impl State {
 
     /// Sets a nonce, creating the account if needed.
     pub fn set_nonce(&mut self, address: Address, nonce: u64) {
-        if nonce == 0 && !self.exists(&address) {
+        let Some(account) = self.account_to_change(address, nonce != 0) else {
             return;
-        }
-        let account = self.account_mut(address);
+        };
         let old = account.nonce;
         if old != nonce {
             account.nonce = nonce;
@@ -401,10 +544,12 @@ impl State {
     /// Increments a nonce; returns the previous one, or `None` (and changes
     /// nothing) if it is already at its maximum.
     pub fn increment_nonce(&mut self, address: Address) -> Option<u64> {
-        let nonce = self.nonce(&address);
-        let next = nonce.checked_add(1)?;
-        self.set_nonce(address, next);
-        Some(nonce)
+        let account = self.account_mut(address);
+        let old = account.nonce;
+        account.nonce = old.checked_add(1)?;
+        self.journal
+            .push(JournalEntry::NonceChanged { address, old });
+        Some(old)
     }
 
     /// Sets code, creating the account if needed.
@@ -423,35 +568,61 @@ impl State {
     /// Writes a storage slot and reports original, present and new values
     /// (the slot is not warmed here).
     pub fn sstore(&mut self, address: Address, key: U256, value: U256) -> SStoreResult {
-        let present = self.storage(&address, key);
-        let original = if self.created.contains(&address) {
-            U256::ZERO
-        } else {
-            *self
-                .original_storage
-                .entry((address, key))
-                .or_insert(present)
-        };
+        self.write_slot(address, key, value, false).data
+    }
+
+    /// SSTORE as a frame does it: warms the slot (reporting whether it was
+    /// cold) and writes it. A warm slot costs one look-up here and the
+    /// write to the account's storage.
+    pub fn store_slot(
+        &mut self,
+        address: Address,
+        key: U256,
+        value: U256,
+    ) -> StateLoad<SStoreResult> {
+        self.write_slot(address, key, value, true)
+    }
+
+    fn write_slot(
+        &mut self,
+        address: Address,
+        key: U256,
+        value: U256,
+        warm: bool,
+    ) -> StateLoad<SStoreResult> {
+        let slot = self.tx_slot(address, key);
+        let was_cold = warm && !std::mem::replace(&mut slot.warm, true);
+        let (original, present) = (slot.original, slot.present);
+        slot.present = value;
+        if was_cold {
+            self.journal.push(JournalEntry::SlotWarmed(address, key));
+        }
         if present != value {
-            let account = self.account_mut(address);
-            put_slot(&mut account.storage, key, value);
             self.journal.push(JournalEntry::StorageChanged {
                 address,
                 key,
                 old: present,
             });
         }
-        SStoreResult {
-            original,
-            present,
-            new: value,
-        }
+        let original = if self.created.contains(&address) {
+            U256::ZERO
+        } else {
+            original
+        };
+        StateLoad::new(
+            SStoreResult {
+                original,
+                present,
+                new: value,
+            },
+            was_cold,
+        )
     }
 
     /// Reads transient storage (EIP-1153).
     pub fn tload(&self, address: &Address, key: U256) -> U256 {
         self.transient
-            .get(&(*address, key))
+            .get(&SlotKey::new(*address, key))
             .copied()
             .unwrap_or(U256::ZERO)
     }
@@ -460,7 +631,7 @@ impl State {
     pub fn tstore(&mut self, address: Address, key: U256, value: U256) {
         let old = self.tload(&address, key);
         if old != value {
-            put_slot(&mut self.transient, (address, key), value);
+            put_slot(&mut self.transient, SlotKey::new(address, key), value);
             self.journal
                 .push(JournalEntry::TransientChanged { address, key, old });
         }
@@ -520,7 +691,11 @@ impl State {
 }
 
 /// Writes `value` at `key`, removing the key for zero.
-fn put_slot<K: std::hash::Hash + Eq>(map: &mut HashMap<K, U256>, key: K, value: U256) {
+fn put_slot<K: std::hash::Hash + Eq, S: std::hash::BuildHasher>(
+    map: &mut alloy_primitives::map::HashMap<K, U256, S>,
+    key: K,
+    value: U256,
+) {
     if value.is_zero() {
         map.remove(&key);
     } else {

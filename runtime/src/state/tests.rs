@@ -92,7 +92,9 @@ fn sstore_reports_original_present_new() {
     assert_eq!((r.original, r.present, r.new), (u(11), u(11), u(12)));
     let r = s.sstore(a(1), u(1), u(0));
     assert_eq!((r.original, r.present, r.new), (u(11), u(12), u(0)));
-    assert!(!s.account(&a(1)).unwrap().storage.contains_key(&u(1)));
+    assert_eq!(s.storage(&a(1), u(1)), u(0));
+    // The account keeps the transaction's starting value until it ends.
+    assert_eq!(s.account(&a(1)).unwrap().storage[&u(1)], u(11));
     assert_eq!(s.original_storage(&a(1), u(1)), u(11));
     // A reverted write keeps the original.
     let cp = s.checkpoint();
@@ -102,6 +104,8 @@ fn sstore_reports_original_present_new() {
     assert_eq!((r.original, r.present), (u(0), u(0)));
     // A new transaction sees the committed value as original.
     s.finish_transaction();
+    assert!(!s.account(&a(1)).unwrap().storage.contains_key(&u(1)));
+    assert_eq!(s.account(&a(1)).unwrap().storage[&u(7)], u(2));
     s.begin_transaction();
     let r = s.sstore(a(1), u(7), u(3));
     assert_eq!((r.original, r.present), (u(2), u(2)));
@@ -202,4 +206,84 @@ fn created_account_original_storage_is_zero() {
     s.mark_created(a(1));
     let r = s.sstore(a(1), u(1), u(5));
     assert_eq!((r.original, r.present), (u(0), u(11)));
+}
+
+#[test]
+fn slot_record_follows_writes_and_reverts() {
+    let mut s = sample();
+    // First access: cold, the stored value.
+    let load = s.load_slot(a(1), u(1));
+    assert_eq!((load.data, load.is_cold), (u(11), true));
+    let cp = s.checkpoint();
+    let store = s.store_slot(a(1), u(1), u(12));
+    assert!(!store.is_cold);
+    assert_eq!((store.data.original, store.data.present), (u(11), u(11)));
+    assert_eq!(s.load_slot(a(1), u(1)).data, u(12));
+    s.revert(cp);
+    // The undo reaches the transaction's copy too.
+    let load = s.load_slot(a(1), u(1));
+    assert_eq!((load.data, load.is_cold), (u(11), false));
+    assert_eq!(s.storage(&a(1), u(1)), u(11));
+
+    // A slot first met inside a reverted frame is cold again afterwards,
+    // with the same original value.
+    let cp = s.checkpoint();
+    let store = s.store_slot(a(1), u(4), u(40));
+    assert!(store.is_cold);
+    s.revert(cp);
+    assert!(!s.is_slot_warm(&a(1), u(4)));
+    let store = s.store_slot(a(1), u(4), u(41));
+    assert!(store.is_cold);
+    assert_eq!((store.data.original, store.data.present), (u(0), u(0)));
+    assert_eq!(s.storage(&a(1), u(4)), u(41));
+}
+
+#[test]
+fn replacing_an_account_mid_transaction_drops_its_slot_records() {
+    let mut s = sample();
+    assert_eq!(s.load_slot(a(1), u(1)).data, u(11));
+    s.insert_account(a(1), Account::default().with_storage(u(1), u(99)));
+    assert_eq!(s.load_slot(a(1), u(1)).data, u(99));
+    s.remove_account(&a(1));
+    assert_eq!(s.load_slot(a(1), u(1)).data, u(0));
+}
+
+#[test]
+fn balance_changes_create_accounts_only_when_needed() {
+    let mut s = sample();
+    s.add_balance(a(20), u(0));
+    s.set_balance(a(21), u(0));
+    s.set_nonce(a(22), 0);
+    assert!(!s.exists(&a(20)) && !s.exists(&a(21)) && !s.exists(&a(22)));
+    assert!(s.sub_balance(a(23), u(1)).is_err());
+    assert!(!s.exists(&a(23)));
+    let cp = s.checkpoint();
+    s.add_balance(a(20), u(5));
+    s.set_nonce(a(22), 3);
+    assert_eq!((s.balance(&a(20)), s.nonce(&a(22))), (u(5), 3));
+    s.revert(cp);
+    assert!(!s.exists(&a(20)) && !s.exists(&a(22)));
+    let err = s.sub_balance(a(1), u(101)).unwrap_err();
+    assert_eq!((err.balance, err.value), (u(100), u(101)));
+    assert_eq!(s.balance(&a(1)), u(100));
+}
+
+#[test]
+fn writes_reach_the_accounts_at_transaction_boundaries() {
+    let mut s = sample();
+    s.store_slot(a(1), u(2), u(5));
+    assert!(s.has_storage(&a(1)));
+    // Clearing every non-zero slot is seen before the transaction ends.
+    s.store_slot(a(1), u(1), u(0));
+    s.store_slot(a(1), u(2), u(0));
+    assert!(!s.has_storage(&a(1)));
+    s.store_slot(a(2), u(3), u(4));
+    assert!(s.has_storage(&a(2)));
+    assert!(s.account(&a(2)).unwrap().storage.is_empty());
+    // A frame run without finishing its transaction keeps its writes too.
+    s.begin_transaction();
+    assert_eq!(s.account(&a(2)).unwrap().storage[&u(3)], u(4));
+    assert!(s.account(&a(1)).unwrap().storage.is_empty());
+    let load = s.load_slot(a(2), u(3));
+    assert_eq!((load.data, load.is_cold), (u(4), true));
 }

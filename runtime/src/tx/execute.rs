@@ -51,15 +51,15 @@ pub fn transact(
     precompiles: &dyn PrecompileSet,
 ) -> Result<TxOutcome, InvalidTransaction> {
     let sender = tx.caller;
-    let code = state.code(&sender);
+    let account = state.account(&sender);
     let valid = validate(
         tx,
         env,
         schedule,
         SenderAccount {
-            balance: state.balance(&sender),
-            nonce: state.nonce(&sender),
-            code: &code,
+            balance: account.map_or(U256::ZERO, |a| a.balance),
+            nonce: account.map_or(0, |a| a.nonce),
+            code: account.map_or(&[], |a| &a.code),
         },
     )?;
     let price = valid.effective_gas_price;
@@ -76,14 +76,12 @@ pub fn transact(
         })?;
     state.increment_nonce(sender);
 
-    // EIP-2929 warm set: sender, target, precompiles, access list, and from
-    // Shanghai the coinbase (EIP-3651). Before Berlin warmth costs nothing.
+    // EIP-2929 warm set: sender, target, access list, and from Shanghai the
+    // coinbase (EIP-3651). The precompiles are warm too: `Evm` knows them.
+    // Before Berlin warmth costs nothing.
     state.warm_account(sender);
     if env.spec >= SpecId::Shanghai {
         state.warm_account(env.block.coinbase);
-    }
-    for address in precompiles.addresses() {
-        state.warm_account(address);
     }
     for item in &tx.access_list {
         state.warm_account(item.address);
@@ -121,7 +119,8 @@ pub fn transact(
                 refund += apply_authorizations(state, env, tx);
             }
             if env.spec >= SpecId::Prague {
-                if let Some(delegate) = delegation_target(&state.code(&target)) {
+                let code = state.account(&target).map_or(&[][..], |a| &a.code);
+                if let Some(delegate) = delegation_target(code) {
                     state.warm_account(delegate);
                 }
             }
