@@ -157,9 +157,10 @@ pub fn targets(rows: &[Row]) -> Vec<TargetCheck> {
     ));
     out.push(speedup(
         "snailtracer/benchmark",
-        2.0,
+        2.5,
         "snailtracer (evm-benchmarks)",
     ));
+    out.push(speedup("snailtracer", 3.5, "snailtracer (revmc's)"));
 
     let compared: Vec<&Row> = rows.iter().filter(|r| r.revm_ns.is_some()).collect();
     let slower: Vec<String> = compared
@@ -177,13 +178,7 @@ pub fn targets(rows: &[Row]) -> Vec<TargetCheck> {
         met: (!compared.is_empty()).then_some(slower.is_empty()),
     });
 
-    let limit_ns = 75_000_000;
-    let snail = row(rows, "snailtracer/benchmark").and_then(|r| r.compile_ns);
-    out.push(TargetCheck {
-        target: "snailtracer compiles in at most 75 ms".into(),
-        measured: snail.map_or_else(|| "not measured".into(), format_ns),
-        met: snail.map(|ns| ns <= limit_ns),
-    });
+    let limit_ns = 150_000_000;
     let small: Vec<&Row> = rows
         .iter()
         .filter(|r| r.code_bytes.is_some_and(|b| b <= 24 * 1024))
@@ -195,7 +190,8 @@ pub fn targets(rows: &[Row]) -> Vec<TargetCheck> {
         .collect();
     let slowest = small.iter().filter_map(|r| r.compile_ns).max();
     out.push(TargetCheck {
-        target: "every contract up to 24 KiB compiles in at most 75 ms".into(),
+        target: "every contract up to 24 KiB (adversarial ones too) compiles in at most 150 ms"
+            .into(),
         measured: if over.is_empty() {
             format!("slowest {}", time_cell(slowest))
         } else {
@@ -214,12 +210,12 @@ pub fn targets(rows: &[Row]) -> Vec<TargetCheck> {
         .and_then(|r| r.jit_ns);
     let r = ratio(jit, native);
     out.push(TargetCheck {
-        target: "fibonacci (n = 100,000) within 1.3x of native Rust".into(),
+        target: "fibonacci (n = 100,000) within 1.5x of native Rust".into(),
         measured: r.map_or_else(
             || "not measured".into(),
             |r| format!("jit/native = {r:.2}x"),
         ),
-        met: r.map(|r| r <= 1.3),
+        met: r.map(|r| r <= 1.5),
     });
     out
 }
@@ -369,7 +365,7 @@ mod tests {
                 "snailtracer/benchmark",
                 Some(100),
                 Some(150),
-                Some(80_000_000),
+                Some(200_000_000),
             ),
         ];
         rows.push(Row {
@@ -383,7 +379,7 @@ mod tests {
         assert_eq!(find("fibonacci (n"), Some(true));
         assert_eq!(find("factorial"), None);
         assert_eq!(find("snailtracer (evm"), Some(false));
-        assert_eq!(find("snailtracer compiles"), Some(false));
+        assert_eq!(find("snailtracer (revmc"), None);
         assert_eq!(find("no contract"), Some(true));
         assert_eq!(find("every contract"), Some(false));
         assert_eq!(find("fibonacci (n = 100,000) within"), Some(true));

@@ -8,8 +8,8 @@ use cevm_interp::Interpreter;
 use cevm_statetest::panic_message;
 use cevm_statetest::workload::measure::{measure, measure_fallible, Budget, Sample};
 use cevm_statetest::workload::{
-    builtin_workloads, load_paths, n_calldata, overhead_workloads, RunOutcome, Workload,
-    WorkloadError, BENCH_SPEC,
+    adversarial_workloads, builtin_workloads, load_paths, n_calldata, overhead_workloads,
+    RunOutcome, Workload, WorkloadError, BENCH_SPEC,
 };
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
@@ -25,6 +25,8 @@ pub enum Group {
     Overhead,
     /// The project's own contracts (`benches/contracts`).
     Builtin,
+    /// 24 KiB codes built to be hard to compile (`workload::adversarial`).
+    Adversarial,
     /// revmc's benchmark contracts (`shared/benchmarks/contracts`).
     Revmc,
     /// revmc's fibonacci and factorial codes with n = [`TARGET_N`].
@@ -41,6 +43,7 @@ impl Group {
         match self {
             Group::Overhead => "transaction overhead (no code / a single STOP)",
             Group::Builtin => "built-in contracts (benches/contracts, default n)",
+            Group::Adversarial => "adversarial 24 KiB codes (compile time first)",
             Group::Revmc => "revmc contracts (shared/benchmarks/contracts, transaction[0])",
             Group::Target => "target rows (revmc code, n = 100,000)",
             Group::Evmone => "evmone suite (shared/benchmarks/evm-benchmarks, file/label)",
@@ -58,8 +61,8 @@ pub struct Entry {
     pub workload: Workload,
 }
 
-/// The suite: the overhead transactions, the built-in contracts, and when `shared` (the shared folder) is
-/// there, revmc's contracts, the target rows and the evmone suite.
+/// The suite: the overhead transactions, the built-in contracts, the
+/// adversarial codes, and when `shared` (the shared folder) is there, revmc's contracts, the target rows and the evmone suite.
 pub fn suite(shared: Option<&Path>) -> Result<Vec<Entry>, WorkloadError> {
     let mut out: Vec<Entry> = overhead_workloads()
         .into_iter()
@@ -70,6 +73,10 @@ pub fn suite(shared: Option<&Path>) -> Result<Vec<Entry>, WorkloadError> {
         .collect();
     out.extend(builtin_workloads()?.into_iter().map(|workload| Entry {
         group: Group::Builtin,
+        workload,
+    }));
+    out.extend(adversarial_workloads().into_iter().map(|workload| Entry {
+        group: Group::Adversarial,
         workload,
     }));
     let Some(shared) = shared else {

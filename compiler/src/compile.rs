@@ -62,8 +62,8 @@ pub struct ArtifactRequest {
 /// Compiles bytecode for one fork.
 pub struct Compiler {
     spec: SpecId,
-    /// The code generator's target.
-    isa: OwnedTargetIsa,
+    /// The code generator's targets.
+    isas: Isas,
     /// How large the functions a contract is cut into grow.
     chunk_limits: ChunkLimits,
 }
@@ -72,7 +72,7 @@ impl std::fmt::Debug for Compiler {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Compiler")
             .field("spec", &self.spec)
-            .field("isa", &self.isa.name())
+            .field("isa", &self.isas.optimising.name())
             .finish()
     }
 }
@@ -129,7 +129,7 @@ impl Compiler {
     pub(crate) fn new_pic(spec: SpecId) -> Result<Self, CompileError> {
         Ok(Compiler {
             spec,
-            isa: host_isa(true)?,
+            isas: Isas::host(true)?,
             chunk_limits: ChunkLimits::default(),
         })
     }
@@ -138,7 +138,7 @@ impl Compiler {
     pub fn new(spec: SpecId) -> Result<Self, CompileError> {
         Ok(Compiler {
             spec,
-            isa: host_isa(false)?,
+            isas: Isas::host(false)?,
             chunk_limits: ChunkLimits::default(),
         })
     }
@@ -160,9 +160,9 @@ impl Compiler {
         self.chunk_limits
     }
 
-    /// The code generator's target.
-    pub(crate) fn isa(&self) -> &OwnedTargetIsa {
-        &self.isa
+    /// The code generator's targets.
+    pub(crate) fn isas(&self) -> &Isas {
+        &self.isas
     }
 
     /// Compiles `code`.
@@ -178,12 +178,11 @@ impl Compiler {
         request: ArtifactRequest,
     ) -> Result<(CompiledContract, Artifacts), CompileError> {
         let analysis = Analysis::new(code, self.spec);
-        let isa = &self.isa;
-        let builder = JITBuilder::with_isa(isa.clone(), default_libcall_names());
+        let builder = JITBuilder::with_isa(self.isas.optimising.clone(), default_libcall_names());
         let mut module = JITModule::new(builder);
         let (func_id, artifacts) = define_contract(
             &mut module,
-            isa,
+            &self.isas,
             self.chunk_limits,
             &analysis,
             "evm_contract",
@@ -216,7 +215,7 @@ impl Compiler {
 /// parallel (code generation is the expensive part), then defined in order.
 pub(crate) fn define_contract<M: Module>(
     module: &mut M,
-    isa: &OwnedTargetIsa,
+    isas: &Isas,
     limits: ChunkLimits,
     analysis: &Analysis<'_>,
     name: &str,
@@ -250,7 +249,7 @@ pub(crate) fn define_contract<M: Module>(
 
     // The IR of every function, built in order (it needs the module).
     let mut fb_ctx = FunctionBuilderContext::new();
-    let mut contexts: Vec<(FuncId, cranelift_codegen::Context)> = Vec::new();
+    let mut contexts: Vec<Job> = Vec::new();
     for (i, &id) in chunk_ids.iter().enumerate() {
         let mut ctx = module.make_context();
         ctx.func.signature = chunk_sig.clone();
@@ -268,7 +267,8 @@ pub(crate) fn define_contract<M: Module>(
             let dispatch = dispatch_id.map(|d| module.declare_func_in_func(d, b.func));
             Lowering::new(b, &plan, i, refs, dispatch, shim_sigs).lower_all(module.target_config());
         }
-        contexts.push((id, ctx));
+        let quick = !plan.chunk_on_cycle(i) || ctx.func.dfg.num_insts() > QUICK_ABOVE_INSTS;
+        contexts.push(Job { id, ctx, quick });
     }
     if let Some(id) = dispatch_id {
         let mut ctx = module.make_context();
@@ -282,7 +282,11 @@ pub(crate) fn define_contract<M: Module>(
                 .collect();
             emit_dispatch_function(b, &plan, &refs, module.target_config());
         }
-        contexts.push((id, ctx));
+        contexts.push(Job {
+            id,
+            ctx,
+            quick: false,
+        });
     }
     {
         // The entry: gas from the context, height 0, block 0's chunk.
@@ -320,29 +324,33 @@ pub(crate) fn define_contract<M: Module>(
         };
         b.ins().return_(&[rc]);
         b.finalize(module.target_config());
-        contexts.push((func_id, ctx));
+        contexts.push(Job {
+            id: func_id,
+            ctx,
+            quick: false,
+        });
     }
 
     let mut artifacts = Artifacts::default();
     if request.clif {
         let text: Vec<String> = contexts
             .iter()
-            .map(|(_, c)| c.func.display().to_string())
+            .map(|job| job.ctx.func.display().to_string())
             .collect();
         artifacts.clif = Some(text.join("\n"));
     }
-    for (_, ctx) in &mut contexts {
-        ctx.set_disasm(request.asm);
+    for job in &mut contexts {
+        job.ctx.set_disasm(request.asm);
     }
-    let compiled = compile_in_parallel(isa, &mut contexts)?;
+    let compiled = compile_in_parallel(isas, &mut contexts)?;
     let mut asm = String::new();
     let mut code = Vec::new();
-    for ((id, ctx), (alignment, bytes, relocs)) in contexts.iter().zip(compiled) {
+    for (job, (alignment, bytes, relocs)) in contexts.iter().zip(compiled) {
         module
-            .define_function_bytes(*id, alignment, &bytes, &relocs)
+            .define_function_bytes(job.id, alignment, &bytes, &relocs)
             .map_err(|e| CompileError::Codegen(format!("{e:?}")))?;
         if request.asm {
-            if let Some(c) = ctx.compiled_code() {
+            if let Some(c) = job.ctx.compiled_code() {
                 asm.push_str(c.vcode.as_deref().unwrap_or(""));
                 code.extend_from_slice(c.code_buffer());
             }
@@ -358,14 +366,31 @@ pub(crate) fn define_contract<M: Module>(
 /// Machine code, alignment and relocations of one compiled function.
 type Compiled = (u64, Vec<u8>, Vec<cranelift_module::ModuleReloc>);
 
-/// Compiles every context on up to as many threads as the machine has
+/// One function to compile.
+struct Job {
+    id: FuncId,
+    ctx: cranelift_codegen::Context,
+    /// Compile with [`Isas::quick`].
+    quick: bool,
+}
+
+/// Above this many IR instructions a chunk function is compiled with
+/// [`Isas::quick`] even if it has a loop: the backtracking register
+/// allocator's time grows faster than the function (a 43,000-instruction
+/// chunk took 300 ms, a 25,000-instruction one 70 ms).
+const QUICK_ABOVE_INSTS: usize = 32_000;
+
+/// Compiles every job on up to as many threads as the machine has
 /// cores (one thread for a single function).
-fn compile_in_parallel(
-    isa: &OwnedTargetIsa,
-    contexts: &mut [(FuncId, cranelift_codegen::Context)],
-) -> Result<Vec<Compiled>, CompileError> {
-    let compile_one = |(id, ctx): &mut (FuncId, cranelift_codegen::Context)| {
+fn compile_in_parallel(isas: &Isas, contexts: &mut [Job]) -> Result<Vec<Compiled>, CompileError> {
+    let compile_one = |job: &mut Job| {
         let mut plane = cranelift_codegen::control::ControlPlane::default();
+        let isa = if job.quick {
+            &isas.quick
+        } else {
+            &isas.optimising
+        };
+        let Job { id, ctx, .. } = job;
         ctx.compile(&**isa, &mut plane)
             .map_err(|e| CompileError::Codegen(format!("{:?}", e.inner)))?;
         let res = ctx.compiled_code().expect("compiled just now");
@@ -400,10 +425,32 @@ fn compile_in_parallel(
     })
 }
 
+/// The two code generators a contract's functions are compiled with. Both
+/// run Cranelift's optimiser; they differ in the register allocator.
+pub(crate) struct Isas {
+    /// Backtracking register allocation: for code that can run many times
+    /// in a frame (functions with a loop).
+    pub optimising: OwnedTargetIsa,
+    /// Single-pass register allocation, several times faster to compile
+    /// and slower to run: for code each instruction of which runs at most
+    /// once per frame (no loop), where compile time is what counts.
+    pub quick: OwnedTargetIsa,
+}
+
+impl Isas {
+    /// The host's targets, emitting position-independent code if `pic`.
+    fn host(pic: bool) -> Result<Self, CompileError> {
+        Ok(Isas {
+            optimising: host_isa(pic, "backtracking")?,
+            quick: host_isa(pic, "single_pass")?,
+        })
+    }
+}
+
 /// The optimising Cranelift target for the host, emitting
-/// position-independent code if `pic`. The IR verifier runs in debug builds
-/// of this crate only.
-fn host_isa(pic: bool) -> Result<OwnedTargetIsa, CompileError> {
+/// position-independent code if `pic`, with the register allocator
+/// `regalloc`. The IR verifier runs in debug builds of this crate only.
+fn host_isa(pic: bool, regalloc: &str) -> Result<OwnedTargetIsa, CompileError> {
     let mut flags = settings::builder();
     flags.set("opt_level", "speed")?;
     flags.set("use_colocated_libcalls", "false")?;
@@ -423,6 +470,7 @@ fn host_isa(pic: bool) -> Result<OwnedTargetIsa, CompileError> {
             "false"
         },
     )?;
+    flags.set("regalloc_algorithm", regalloc)?;
     let isa_builder =
         cranelift_native::builder().map_err(|e| CompileError::UnsupportedHost(e.to_string()))?;
     isa_builder

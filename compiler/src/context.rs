@@ -76,8 +76,15 @@ pub fn status_of(code: u32) -> Option<Status> {
 /// registers and writes them here only where the runtime reads them.
 #[repr(C)]
 pub struct JitContext<'f, 'a> {
-    /// Gas left (kept here rather than in the frame so native code can reach it).
+    /// Gas left (kept here rather than in the frame so native code can
+    /// reach it), at most `i64::MAX`: native code keeps gas in a signed
+    /// counter (see [`JitContext::gas_reserve`]).
     pub gas: u64,
+    /// Gas above `i64::MAX` the frame was given (simulations often pass
+    /// `u64::MAX`): set aside on entry, added back whenever the runtime
+    /// sees the gas (shims, GAS, the frame's end). No frame can burn
+    /// 2^63 gas, so the counter never needs it.
+    pub gas_reserve: u64,
     /// Base of the frame memory.
     pub mem_ptr: *mut u8,
     /// Length of the frame memory in bytes.
@@ -115,8 +122,11 @@ pub struct JitContext<'f, 'a> {
 impl<'f, 'a> JitContext<'f, 'a> {
     /// A context over `frame` and `host` with the stack at `stack`.
     pub fn new(frame: &'f mut Frame<'a>, host: &'f mut dyn Host, stack: *mut U256) -> Self {
+        let remaining = frame.gas.remaining;
+        let counter = remaining.min(i64::MAX as u64);
         let mut ctx = JitContext {
-            gas: frame.gas.remaining,
+            gas: counter,
+            gas_reserve: remaining - counter,
             mem_ptr: std::ptr::null_mut(),
             mem_len: 0,
             stack_len: 0,
@@ -148,13 +158,24 @@ impl<'f, 'a> JitContext<'f, 'a> {
     /// Copies native code's gas counter into the frame.
     #[inline]
     pub fn gas_to_frame(&mut self) {
-        self.frame.gas.remaining = self.gas;
+        self.frame.gas.remaining = self.gas + self.gas_reserve;
     }
 
     /// Copies the frame's gas counter back for native code.
     #[inline]
     pub fn gas_from_frame(&mut self) {
-        self.gas = self.frame.gas.remaining;
+        // The frame only ever spends gas: what it has left is at most what
+        // it was given, so the reserve goes first.
+        let remaining = self.frame.gas.remaining;
+        let counter = remaining.min(i64::MAX as u64);
+        self.gas = counter;
+        self.gas_reserve = remaining - counter;
+    }
+
+    /// All the gas left: the counter and the reserve.
+    #[inline]
+    pub fn gas_left(&self) -> u64 {
+        self.gas + self.gas_reserve
     }
 }
 
@@ -165,6 +186,8 @@ pub mod offsets {
 
     /// [`JitContext::gas`].
     pub const GAS: i32 = offset_of!(JitContext<'static, 'static>, gas) as i32;
+    /// [`JitContext::gas_reserve`].
+    pub const GAS_RESERVE: i32 = offset_of!(JitContext<'static, 'static>, gas_reserve) as i32;
     /// [`JitContext::mem_ptr`].
     pub const MEM_PTR: i32 = offset_of!(JitContext<'static, 'static>, mem_ptr) as i32;
     /// [`JitContext::mem_len`].

@@ -209,7 +209,7 @@ pub unsafe fn run_entry(
         // was compiled with the `EntryFn` signature and never unwinds.
         let rc = unsafe { entry(&mut ctx, stack_ptr) };
         let output = std::mem::take(&mut ctx.output);
-        (rc, ctx.gas, output)
+        (rc, ctx.gas_left(), output)
     };
     // The frame is over: its stack is dropped unread.
     drop(stack);

@@ -229,3 +229,25 @@ fn static_context_rejects_state_changes() {
         );
     }
 }
+
+/// Gas limits of 2^63 and more (simulations pass `u64::MAX`): compiled code
+/// keeps gas in a signed counter and sets the excess aside, so GAS, the
+/// gas a CALL forwards and the gas left must still be exact.
+#[test]
+fn gas_limits_above_2_pow_63_are_exact() {
+    let backends = Backends::new();
+    // GAS stored, a call to itself (the 63/64 rule on a huge amount), GAS
+    // again, returned.
+    let code = assemble(
+        "GAS PUSH0 SSTORE
+         PUSH0 PUSH0 PUSH0 PUSH0 PUSH0 ADDRESS GAS CALL POP
+         GAS PUSH0 MSTORE PUSH1 32 PUSH0 RETURN",
+    )
+    .unwrap();
+    let edge = 1u64 << 63;
+    for gas in [edge - 1, edge, edge + 1, u64::MAX - 1, u64::MAX] {
+        let run = backends.run(&code, SpecId::Osaka, gas, &[]);
+        // `run` compared status, gas left, output and storage already.
+        assert!(run.0.status.is_success(), "gas {gas}: {:?}", run.0.status);
+    }
+}

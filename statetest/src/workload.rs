@@ -24,10 +24,12 @@
 //! way. Prague rather than Osaka because Osaka caps a transaction's gas at
 //! 2^24, below what the benchmarks' gas limits ask for.
 
+pub mod adversarial;
 mod builtin;
 pub mod measure;
 pub mod overhead;
 
+pub use adversarial::adversarial_workloads;
 pub use builtin::{builtin, builtin_workloads, n_calldata, BuiltinContract, BUILTIN_CONTRACTS};
 pub use overhead::overhead_workloads;
 

@@ -76,11 +76,11 @@ impl AotBuilder {
         // A panic in the code generator (a bug) becomes an error.
         let object = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let analysis = Analysis::new(code, spec);
-            let isa = compiler.isa().clone();
-            let mut module = object_module(isa.clone(), &format!("cevm_aot_{index}"))?;
+            let isas = compiler.isas();
+            let mut module = object_module(isas.optimising.clone(), &format!("cevm_aot_{index}"))?;
             define_contract(
                 &mut module,
-                &isa,
+                isas,
                 compiler.chunk_limits(),
                 &analysis,
                 &ManifestEntry::symbol(index),
@@ -132,8 +132,8 @@ impl AotBuilder {
 
     fn manifest_object(&self) -> Result<Vec<u8>, AotError> {
         let isa = match self.compilers.values().next() {
-            Some(c) => c.isa().clone(),
-            None => Compiler::new_pic(SpecId::LATEST)?.isa().clone(),
+            Some(c) => c.isas().optimising.clone(),
+            None => Compiler::new_pic(SpecId::LATEST)?.isas().optimising.clone(),
         };
         let mut module = object_module(isa, "cevm_aot_manifest")?;
         let id = module

@@ -28,7 +28,7 @@ use std::path::PathBuf;
 
 /// Bump by hand when compiled code's contract with the runtime changes in a
 /// way the fingerprint below cannot see (the meaning of a shim argument, say).
-const ABI_REVISION: u64 = 3;
+const ABI_REVISION: u64 = 4;
 
 const fn mix(hash: u64, value: u64) -> u64 {
     fnv1a(hash, &value.to_le_bytes())
@@ -44,6 +44,7 @@ pub const AOT_ABI_VERSION: u64 = {
     let mut h = mix(FNV_OFFSET, ABI_REVISION);
     h = fnv1a(h, env!("CARGO_PKG_VERSION").as_bytes());
     h = mix(h, offsets::GAS as u64);
+    h = mix(h, offsets::GAS_RESERVE as u64);
     h = mix(h, offsets::MEM_PTR as u64);
     h = mix(h, offsets::MEM_LEN as u64);
     h = mix(h, offsets::STACK_LEN as u64);

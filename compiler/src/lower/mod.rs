@@ -40,6 +40,14 @@ use word::Word;
 /// takes seven).
 const SCRATCH_WORDS: u32 = 7;
 
+/// How often (in instructions) a long block looks at how many words it
+/// keeps in registers, and above how many it spills them to the stack
+/// memory (see [`VStack::spill`]): rarely reached by compiled Solidity,
+/// whose blocks are short, but it bounds register allocation time on long
+/// straight-line code.
+const SPILL_EVERY: u32 = 16;
+const SPILL_LIVE_WORDS: usize = 24;
+
 /// Builds the IR of one contract.
 pub(crate) struct Lowering<'p, 'a, 'c, 'b> {
     /// The function being built.
@@ -386,6 +394,7 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
 
         // Static gas of the chain's instructions not executed yet.
         let mut ahead = total;
+        let mut since_spill = 0;
         for (n, &index) in chain.iter().enumerate() {
             let info = &an.blocks[index];
             if n > 0 {
@@ -406,6 +415,13 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
                     opcode::info_in(ins.opcode, an.spec).map_or(0, |i| i.static_gas(an.spec));
                 ahead -= cost;
                 self.lower_instruction(ins, ahead);
+                since_spill += 1;
+                if since_spill == SPILL_EVERY {
+                    since_spill = 0;
+                    if self.vs.live_words() > SPILL_LIVE_WORDS {
+                        self.vs.spill(&mut self.b, &mut self.slot_vars);
+                    }
+                }
             }
             if n + 1 == chain.len() {
                 // The terminator's own gas was charged with the rest.
@@ -549,6 +565,13 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
             op::GAS => {
                 let g = self.b.use_var(self.gas);
                 let g = self.b.ins().iadd_imm_s(g, gas_ahead as i64);
+                let reserve = self.b.ins().load(
+                    types::I64,
+                    MemFlagsData::trusted(),
+                    self.ctx_ptr,
+                    offsets::GAS_RESERVE,
+                );
+                let g = self.b.ins().iadd(g, reserve);
                 let w = self.u64_word(g);
                 self.vs.push(Slot::Word(w));
             }

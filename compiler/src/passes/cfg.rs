@@ -23,6 +23,10 @@ pub struct Cfg {
     /// Targets of a back edge of that depth-first search: every cycle of
     /// edges contains one.
     pub loop_header: Vec<bool>,
+    /// Blocks that can run more than once in a frame: on a cycle of edges,
+    /// counting a computed jump through the dispatch as an edge to every
+    /// dispatch target.
+    pub on_cycle: Vec<bool>,
 }
 
 impl Cfg {
@@ -68,8 +72,10 @@ impl Cfg {
             dispatch_targets,
             order: Vec::new(),
             loop_header: vec![false; n],
+            on_cycle: vec![false; n],
         };
         cfg.search(n, facts);
+        cfg.on_cycle = cfg.cycles(facts);
         cfg
     }
 
@@ -117,6 +123,95 @@ impl Cfg {
         post.reverse();
         self.order = post;
     }
+
+    /// Which blocks lie on a cycle: the strongly connected components
+    /// (Tarjan's algorithm, without recursion) of the edges plus one node
+    /// for the dispatch, entered by every computed jump and leaving to every
+    /// dispatch target.
+    fn cycles(&self, facts: &StackFacts) -> Vec<bool> {
+        let n = self.succs.len();
+        let dispatch = n;
+        let succs_of = |v: usize| -> &[usize] {
+            if v == dispatch {
+                &self.dispatch_targets
+            } else {
+                &self.succs[v]
+            }
+        };
+        let jumps_to_dispatch = |v: usize| {
+            v < n
+                && !self.dispatch_targets.is_empty()
+                && facts.reachable(v)
+                && facts.blocks[v].exits.dynamic
+        };
+        const NONE: usize = usize::MAX;
+        let mut index = vec![NONE; n + 1];
+        let mut low = vec![0usize; n + 1];
+        let mut on_stack = vec![false; n + 1];
+        let mut stack = Vec::new();
+        let mut on_cycle = vec![false; n];
+        let mut next_index = 0;
+        // (node, next successor position; the dispatch edge comes last)
+        let mut work: Vec<(usize, usize)> = Vec::new();
+        for root in 0..=n {
+            if index[root] != NONE || (root < n && !facts.reachable(root)) {
+                continue;
+            }
+            work.push((root, 0));
+            index[root] = next_index;
+            low[root] = next_index;
+            next_index += 1;
+            stack.push(root);
+            on_stack[root] = true;
+            while let Some(&mut (v, ref mut pos)) = work.last_mut() {
+                let succs = succs_of(v);
+                let extra = usize::from(jumps_to_dispatch(v));
+                if *pos < succs.len() + extra {
+                    let w = if *pos < succs.len() {
+                        succs[*pos]
+                    } else {
+                        dispatch
+                    };
+                    *pos += 1;
+                    if index[w] == NONE {
+                        index[w] = next_index;
+                        low[w] = next_index;
+                        next_index += 1;
+                        stack.push(w);
+                        on_stack[w] = true;
+                        work.push((w, 0));
+                    } else if on_stack[w] {
+                        low[v] = low[v].min(index[w]);
+                    }
+                    continue;
+                }
+                work.pop();
+                if let Some(&(parent, _)) = work.last() {
+                    low[parent] = low[parent].min(low[v]);
+                }
+                if low[v] == index[v] {
+                    let mut component = Vec::new();
+                    loop {
+                        let w = stack.pop().expect("the root is on the stack");
+                        on_stack[w] = false;
+                        component.push(w);
+                        if w == v {
+                            break;
+                        }
+                    }
+                    let cyclic = component.len() > 1 || (v < n && self.succs[v].contains(&v));
+                    if cyclic {
+                        for w in component {
+                            if w < n {
+                                on_cycle[w] = true;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        on_cycle
+    }
 }
 
 #[cfg(test)]
@@ -155,5 +250,42 @@ mod tests {
         let cfg = Cfg::new(&an, &facts);
         assert_eq!(cfg.dispatch_targets, vec![1, 2]);
         assert_eq!(cfg.order.len(), 3);
+    }
+
+    #[test]
+    fn cycles_are_loops_and_computed_jumps_between_dispatch_targets() {
+        // A loop, then straight-line code.
+        let code = assemble(
+            "PUSH1 3
+             head: JUMPDEST PUSH1 1 SWAP1 SUB DUP1 PUSH @head JUMPI
+             after: JUMPDEST POP STOP",
+        )
+        .unwrap();
+        let an = Analysis::new(&code, SpecId::Osaka);
+        let facts = StackFacts::new(&an, Mode::Exact);
+        let cfg = Cfg::new(&an, &facts);
+        assert_eq!(cfg.on_cycle, vec![false, true, false]);
+
+        // Straight-line code with a forward jump: no cycle.
+        let code = assemble("PUSH @a JUMP a: JUMPDEST PUSH @b JUMP b: JUMPDEST STOP").unwrap();
+        let an = Analysis::new(&code, SpecId::Osaka);
+        let facts = StackFacts::new(&an, Mode::Exact);
+        assert!(Cfg::new(&an, &facts).on_cycle.iter().all(|&c| !c));
+
+        // A computed jump from a dispatch target can reach itself.
+        let code = assemble(
+            "PUSH0 CALLDATALOAD JUMP a: JUMPDEST PUSH0 CALLDATALOAD JUMP b: JUMPDEST STOP",
+        )
+        .unwrap();
+        let an = Analysis::new(&code, SpecId::Osaka);
+        let facts = StackFacts::new(&an, Mode::Dispatch);
+        let cfg = Cfg::new(&an, &facts);
+        assert_eq!(cfg.on_cycle, vec![false, true, false]);
+
+        // Computed jumps only from the entry: each target runs once.
+        let code = assemble("PUSH0 CALLDATALOAD JUMP a: JUMPDEST STOP b: JUMPDEST STOP").unwrap();
+        let an = Analysis::new(&code, SpecId::Osaka);
+        let facts = StackFacts::new(&an, Mode::Dispatch);
+        assert!(Cfg::new(&an, &facts).on_cycle.iter().all(|&c| !c));
     }
 }

@@ -183,6 +183,15 @@ impl<'a, 'c> Plan<'a, 'c> {
     pub fn has_dispatch(&self) -> bool {
         !self.cfg.dispatch_targets.is_empty()
     }
+
+    /// Whether some block of chunk `chunk` can run more than once in a
+    /// frame (see [`Cfg::on_cycle`]).
+    pub fn chunk_on_cycle(&self, chunk: usize) -> bool {
+        self.chunks.chunks[chunk]
+            .blocks
+            .iter()
+            .any(|&b| self.cfg.on_cycle[b])
+    }
 }
 
 #[cfg(test)]
