@@ -51,9 +51,15 @@ impl Lowering<'_, '_, '_, '_> {
     }
 
     /// CALLDATALOAD: four big-endian loads when `offset + 32` is inside the
-    /// call data, the runtime otherwise.
+    /// call data, the runtime otherwise. Code that runs once per frame
+    /// calls the runtime always (a third of the code, one block).
     fn lower_calldataload(&mut self) {
         let offset = self.pop_word();
+        if !self.hot {
+            let w = self.calldataload_call(offset);
+            self.push_word(w);
+            return;
+        }
         let high = super::word::exceeds_u64(&mut self.b, offset);
         let len = self.context_i64(offsets::INPUT_LEN);
         // offset <= len - 32, without overflow (len < 32 fails both ways).
@@ -90,18 +96,7 @@ impl Lowering<'_, '_, '_, '_> {
         self.b.ins().jump(join, &args);
 
         self.continue_in(slow);
-        let addr = self.b.ins().stack_addr(types::I64, self.scratch, 0);
-        for (k, limb) in offset.into_iter().enumerate() {
-            self.b
-                .ins()
-                .store(MemFlagsData::trusted(), limb, addr, (8 * k) as i32);
-        }
-        self.call_shim(Shim::CalldataLoad, &[self.ctx_ptr, addr]);
-        let w: Word = std::array::from_fn(|k| {
-            self.b
-                .ins()
-                .load(types::I64, MemFlagsData::trusted(), addr, (8 * k) as i32)
-        });
+        let w = self.calldataload_call(offset);
         let args: Vec<_> = w.iter().map(|&v| v.into()).collect();
         self.b.ins().jump(join, &args);
 
@@ -110,5 +105,21 @@ impl Lowering<'_, '_, '_, '_> {
         let p = self.b.block_params(join);
         let w: Word = [p[0], p[1], p[2], p[3]];
         self.push_word(w);
+    }
+
+    /// CALLDATALOAD by the runtime (any offset; no gas to charge).
+    fn calldataload_call(&mut self, offset: Word) -> Word {
+        let addr = self.b.ins().stack_addr(types::I64, self.scratch, 0);
+        for (k, limb) in offset.into_iter().enumerate() {
+            self.b
+                .ins()
+                .store(MemFlagsData::trusted(), limb, addr, (8 * k) as i32);
+        }
+        self.call_shim(Shim::CalldataLoad, &[self.ctx_ptr, addr]);
+        std::array::from_fn(|k| {
+            self.b
+                .ins()
+                .load(types::I64, MemFlagsData::trusted(), addr, (8 * k) as i32)
+        })
     }
 }

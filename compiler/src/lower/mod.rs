@@ -84,6 +84,11 @@ pub(crate) struct Lowering<'p, 'a, 'c, 'b> {
     /// Bytes of memory known to exist at this point of the block (from
     /// accesses at constant offsets that already succeeded in it).
     known_memory: u64,
+    /// Whether the block being lowered can run more than once per frame;
+    /// if not, code size counts more than speed (it runs once, and its
+    /// instructions are fetched once) and inline fast paths give way to
+    /// runtime calls.
+    hot: bool,
 }
 
 impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
@@ -158,6 +163,7 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
             vs,
             zero,
             known_memory: 0,
+            hot: true,
         };
         l.enter_chunk(entry, height_in, entry_in);
         l
@@ -410,6 +416,7 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
                 Terminator::FallThrough | Terminator::EndOfCode => instrs.len(),
                 _ => instrs.len().saturating_sub(1),
             };
+            self.hot = plan.cfg.on_cycle[index];
             for ins in &instrs[..body_len] {
                 let cost =
                     opcode::info_in(ins.opcode, an.spec).map_or(0, |i| i.static_gas(an.spec));
