@@ -12,6 +12,7 @@
 //! Exit code: 0 when the JIT agrees with the interpreter everywhere, 1 when
 //! it failed or disagreed somewhere, 2 for bad input.
 
+use crate::backend::TieredArgs;
 use anyhow::{Context, Result};
 use cevm_compiler::{Compiler, JitExecutor};
 use cevm_interp::Interpreter;
@@ -19,13 +20,14 @@ use cevm_runtime::Executor;
 use cevm_statetest::panic_message;
 use cevm_statetest::workload::measure::{format_ns, measure, measure_fallible, Budget};
 use cevm_statetest::workload::{
-    builtin, builtin_workloads, load_paths, RunOutcome, Workload, BENCH_SPEC,
+    builtin, builtin_workloads, load_paths, RunOutcome, Workload, WorkloadError, BENCH_SPEC,
 };
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
 
 /// Arguments of `cevm bench`.
 #[derive(clap::Args)]
@@ -46,6 +48,8 @@ pub struct BenchArgs {
     /// Seconds of timed runs per backend and workload (default 0.1).
     #[arg(long)]
     seconds: Option<f64>,
+    #[command(flatten)]
+    tiered: TieredArgs,
 }
 
 /// The backends `cevm bench` times.
@@ -57,6 +61,10 @@ enum TimedBackends {
     Jit,
     /// The interpreter only.
     Interp,
+    /// The tiered executor (a fresh one per workload, `--threshold`,
+    /// `--cache-dir`): its first run, then repeated runs while the code is
+    /// compiled in the background; and the interpreter.
+    Tiered,
 }
 
 /// The measurements of one workload (times are medians in nanoseconds).
@@ -68,6 +76,13 @@ struct BenchRow {
     compile_ns: Option<u64>,
     jit_ns: Option<u64>,
     interp_ns: Option<u64>,
+    /// The tiered executor's first run (from a fresh executor).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tiered_first_ns: Option<u64>,
+    /// The tiered executor's later runs (median), native once the
+    /// background compilation lands.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tiered_ns: Option<u64>,
     /// Why the JIT has no time, if it has none.
     #[serde(skip_serializing_if = "Option::is_none")]
     jit_error: Option<String>,
@@ -134,12 +149,45 @@ fn jit_times(
     Ok((compile_ns, jit_ns))
 }
 
+/// Times the tiered executor on `w`: its first run, then the median of
+/// repeated runs (during which the code crosses the threshold and its
+/// compiled form lands); the background compile time; each run checked.
+fn tiered_times(
+    w: &Workload,
+    reference: &RunOutcome,
+    budget: Budget,
+    args: &TieredArgs,
+) -> Result<(u64, u64, u64), String> {
+    let tiered = args.executor().map_err(|e| format!("{e:#}"))?;
+    let mut state = w.pre.clone();
+    let started = Instant::now();
+    let first = catch_unwind(AssertUnwindSafe(|| w.run_on(&mut state, &tiered)));
+    let first_ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    let check = |outcome: std::thread::Result<Result<RunOutcome, WorkloadError>>| match outcome {
+        Ok(Ok(outcome)) => disagreement(&outcome, reference).map_or(Ok(()), Err),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(p) => Err(format!("panicked: {}", panic_message(p.as_ref()))),
+    };
+    check(first)?;
+    let tiered_ns = catch_unwind(AssertUnwindSafe(|| time_runs(w, &tiered, budget)))
+        .map_err(|p| format!("panicked: {}", panic_message(p.as_ref())))?;
+    // Whatever tier the timed runs ended on, it must agree too.
+    check(catch_unwind(AssertUnwindSafe(|| w.run(&tiered))))?;
+    tiered.wait_idle();
+    let stats = tiered.stats();
+    if stats.compile_failures > 0 {
+        return Err(format!("compile error: {}", tiered.failures().join("; ")));
+    }
+    Ok((first_ns, tiered_ns, stats.compile_ns))
+}
+
 /// Measures one workload.
 fn bench_one(
     w: &Workload,
     compiler: &Compiler,
     budget: Budget,
     backends: TimedBackends,
+    tiered: &TieredArgs,
 ) -> BenchRow {
     let interpreter = Interpreter::new();
     let mut row = BenchRow {
@@ -155,7 +203,16 @@ fn bench_one(
         }
     };
     row.gas_used = Some(reference.gas_used);
-    if backends != TimedBackends::Interp {
+    if backends == TimedBackends::Tiered {
+        match tiered_times(w, &reference, budget, tiered) {
+            Ok((first, steady, compile_ns)) => {
+                row.tiered_first_ns = Some(first);
+                row.tiered_ns = Some(steady);
+                row.compile_ns = Some(compile_ns);
+            }
+            Err(e) => row.jit_error = Some(e),
+        }
+    } else if backends != TimedBackends::Interp {
         match jit_times(w, compiler, &reference, budget) {
             Ok((compile_ns, jit_ns)) => {
                 row.compile_ns = Some(compile_ns);
@@ -175,31 +232,45 @@ fn cell(ns: Option<u64>) -> String {
 }
 
 /// The table for people: what ran, how long each backend took, and how
-/// much faster the compiled code is.
+/// much faster the compiled code is. With the tiered backend, `compile`
+/// is the background compilation and `first` the first (cold) run.
 fn table(rows: &[BenchRow], builtins: bool) -> String {
     let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(8).max(8);
+    let tiered = rows.iter().any(|r| r.tiered_ns.is_some());
+    let (first_header, fast_header) = if tiered {
+        ("first", "tiered")
+    } else {
+        ("", "jit")
+    };
     let mut out = String::new();
     out.push_str(&format!(
-        "{:<width$} {:>6} {:>11} {:>10} {:>10} {:>10} {:>9}\n",
-        "contract", "bytes", "gas used", "compile", "jit", "interp", "speed-up"
+        "{:<width$} {:>6} {:>11} {:>10} {:>10} {:>10} {:>10} {:>9}\n",
+        "contract", "bytes", "gas used", "compile", first_header, fast_header, "interp", "speed-up"
     ));
     for r in rows {
-        let jit = if r.jit_error.is_some() {
+        let fast_ns = if tiered { r.tiered_ns } else { r.jit_ns };
+        let fast = if r.jit_error.is_some() {
             "FAILED".to_string()
         } else {
-            cell(r.jit_ns)
+            cell(fast_ns)
         };
-        let speedup = match (r.interp_ns, r.jit_ns) {
+        let first = if tiered {
+            cell(r.tiered_first_ns)
+        } else {
+            String::new()
+        };
+        let speedup = match (r.interp_ns, fast_ns) {
             (Some(i), Some(j)) if j > 0 => format!("{:.1}x", i as f64 / j as f64),
             _ => "-".into(),
         };
         out.push_str(&format!(
-            "{:<width$} {:>6} {:>11} {:>10} {:>10} {:>10} {:>9}\n",
+            "{:<width$} {:>6} {:>11} {:>10} {:>10} {:>10} {:>10} {:>9}\n",
             r.name,
             r.code_bytes,
             r.gas_used.map_or_else(|| "-".into(), |g| g.to_string()),
             cell(r.compile_ns),
-            jit,
+            first,
+            fast,
             cell(r.interp_ns),
             speedup,
         ));
@@ -227,6 +298,8 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         .into_iter()
         .filter(|w| args.filter.as_ref().is_none_or(|f| w.name.contains(f)))
         .collect();
+    args.tiered
+        .check_used_with(args.backend == TimedBackends::Tiered)?;
     let compiler = Compiler::new(BENCH_SPEC).context("creating the compiler")?;
     let mut budget = Budget::QUICK;
     if let Some(seconds) = args.seconds {
@@ -253,7 +326,7 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
             eprint!("\r[{}/{}] {:<40}", i + 1, workloads.len(), w.name);
             let _ = std::io::stderr().flush();
         }
-        rows.push(bench_one(w, &compiler, budget, args.backend));
+        rows.push(bench_one(w, &compiler, budget, args.backend, &args.tiered));
     }
     if progress {
         eprint!("\r{:<60}\r", "");
@@ -263,14 +336,18 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
     } else {
         print!("{}", table(&rows, builtins));
         let failures: Vec<&BenchRow> = rows.iter().filter(|r| r.jit_error.is_some()).collect();
+        let checked = match args.backend {
+            TimedBackends::Tiered => "tiered executor",
+            _ => "JIT",
+        };
         if failures.is_empty() {
             println!(
-                "\nThe JIT agrees with the interpreter (status, gas used, output) on all {} \
+                "\nThe {checked} agrees with the interpreter (status, gas used, output) on all {} \
                  workloads.",
                 rows.len()
             );
         } else {
-            println!("\nJIT failures:");
+            println!("\n{checked} failures:");
             for r in &failures {
                 println!("  {}: {}", r.name, r.jit_error.as_deref().unwrap_or(""));
             }
@@ -298,7 +375,7 @@ mod tests {
                 compile_ns: Some(1_000_000),
                 jit_ns: Some(1_000),
                 interp_ns: Some(40_000),
-                jit_error: None,
+                ..BenchRow::default()
             },
             BenchRow {
                 name: "broken".into(),

@@ -1,8 +1,9 @@
-//! `cevm fuzz`: differential fuzzing of the compiled backend against the
-//! reference interpreter on generated programs.
+//! `cevm fuzz`: differential fuzzing of the compiled backend (the JIT or
+//! the tiered executor) against the reference interpreter on generated
+//! programs.
 
 use anyhow::Result;
-use cevm_difftest::{run_campaign, CampaignConfig, CampaignReport};
+use cevm_difftest::{run_campaign, CampaignConfig, CampaignReport, Candidate};
 use cevm_runtime::SpecId;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -32,9 +33,24 @@ pub struct FuzzArgs {
     /// Report mismatches as found, without shrinking them first.
     #[arg(long)]
     no_minimize: bool,
+    /// The backend checked against the interpreter: `jit` (every frame
+    /// compiled) or `tiered` (codes switch from the interpreter to native
+    /// code between frames of a transaction, at thresholds drawn per
+    /// program).
+    #[arg(long, value_enum, default_value = "jit")]
+    backend: FuzzBackend,
     /// End stdout with one JSON summary line.
     #[arg(long)]
     json: bool,
+}
+
+/// `--backend` of `cevm fuzz`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum FuzzBackend {
+    /// The JIT.
+    Jit,
+    /// The tiered executor.
+    Tiered,
 }
 
 #[derive(serde::Serialize)]
@@ -43,6 +59,9 @@ struct JsonSummary {
     mismatches: usize,
     panics: usize,
     seconds: f64,
+    /// With `--backend tiered`: programs whose transaction switched tier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    programs_switching: Option<u64>,
 }
 
 fn parse_specs(names: &[String]) -> Result<Vec<SpecId>> {
@@ -100,6 +119,10 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
         specs: parse_specs(&args.spec)?,
         out_dir: Some(args.out.clone()),
         minimize: !args.no_minimize,
+        candidate: match args.backend {
+            FuzzBackend::Jit => Candidate::Jit,
+            FuzzBackend::Tiered => Candidate::Tiered,
+        },
     };
     let progress = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(args.count);
@@ -123,12 +146,21 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
         bar.finish_and_clear();
     }
     print_report(&report);
+    let tiered = args.backend == FuzzBackend::Tiered;
+    if tiered {
+        println!(
+            "{} programs switched tier inside their transaction ({} native frames after an \
+             interpreted one of the same code)",
+            report.programs_switching, report.tier_switches
+        );
+    }
     if args.json {
         let summary = JsonSummary {
             programs: report.programs,
             mismatches: report.mismatches.len(),
             panics: report.panics.len(),
             seconds: report.seconds,
+            programs_switching: tiered.then_some(report.programs_switching),
         };
         println!("{}", serde_json::to_string(&summary)?);
     }

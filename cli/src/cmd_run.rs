@@ -9,7 +9,7 @@
 //! Exit code: 0 when the call succeeds, 1 when it reverts or halts, 2 for
 //! bad input.
 
-use crate::backend::Backend;
+use crate::backend::{describe_tiered, Backend, TieredArgs};
 use crate::input::{parse_hex, read_code};
 use anyhow::{bail, Context, Result};
 use cevm_interp::{Eip3155Writer, Interpreter};
@@ -54,6 +54,8 @@ pub struct RunArgs {
     /// Backend that runs the code.
     #[arg(long, value_enum, default_value_t = Backend::Interp)]
     backend: Backend,
+    #[command(flatten)]
+    tiered: TieredArgs,
     /// Run the code from this AOT library (built by `cevm compile -o`)
     /// instead of a backend; code created at run time is JIT-compiled.
     #[arg(long, value_name = "LIB.so", conflicts_with_all = ["backend", "trace"])]
@@ -120,11 +122,30 @@ pub fn execute(executor: &dyn Executor, req: &RunRequest) -> CallOutcome {
 /// Executes the code and prints the result.
 pub fn run(args: RunArgs) -> Result<ExitCode> {
     let req = RunRequest::from_args(&args)?;
+    args.tiered
+        .check_used_with(args.backend == Backend::Tiered && args.aot.is_none())?;
+    let mut tiered = None;
     let executor: Box<dyn Executor> = match &args.aot {
         Some(lib) => aot_executor(lib, &req)?,
+        None if args.backend == Backend::Tiered => {
+            if args.trace {
+                bail!("--trace needs --backend interp: compiled code has no per-instruction steps");
+            }
+            let executor = args.tiered.executor()?;
+            tiered = Some(executor.clone());
+            Box::new(executor)
+        }
         None => backend_executor(&args)?,
     };
     let outcome = execute(executor.as_ref(), &req);
+    if let Some(tiered) = tiered {
+        // Let queued compilations finish, so the cache keeps them.
+        tiered.wait_idle();
+        eprintln!("{}", describe_tiered(&tiered.stats()));
+        for failure in tiered.failures() {
+            eprintln!("tiered: {failure}");
+        }
+    }
     let report = Report::new(&req, &outcome);
     if args.json {
         println!("{}", report.to_json());
@@ -144,10 +165,10 @@ fn backend_executor(args: &RunArgs) -> Result<Box<dyn Executor>> {
         (Backend::Interp, true) => Box::new(Interpreter::with_tracer(Box::new(
             Eip3155Writer::new(BufWriter::new(std::io::stderr())),
         ))),
-        (Backend::Jit, true) => {
+        (Backend::Jit | Backend::Tiered, true) => {
             bail!("--trace needs --backend interp: compiled code has no per-instruction steps")
         }
-        (backend, false) => backend.executor(),
+        (backend, false) => backend.executor(&args.tiered)?,
     })
 }
 
@@ -274,6 +295,7 @@ mod tests {
             value: "0".into(),
             spec: "osaka".into(),
             backend: Backend::Interp,
+            tiered: TieredArgs::default(),
             aot: None,
             trace: false,
             json: true,

@@ -1,11 +1,14 @@
 //! `cevm statetest`: runs execution-spec-tests state tests on a backend.
 
-use crate::backend::{aot_dir_executor, Backend};
+use crate::backend::{aot_dir_executor, describe_tiered, TieredArgs};
 use anyhow::{bail, Context, Result};
+use cevm_compiler::JitExecutor;
+use cevm_interp::Interpreter;
 use cevm_runtime::{Executor, SpecId};
 use cevm_statetest::{
     discover, run_files, run_files_compared, FileReport, KnownFailures, RunOptions, Summary,
 };
+use cevm_tiered::TieredStats;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -26,6 +29,8 @@ pub struct StatetestArgs {
     /// ones are compiled into it, existing ones only loaded).
     #[arg(long, value_name = "DIR", required_if_eq("backend", "aot"))]
     aot_dir: Option<PathBuf>,
+    #[command(flatten)]
+    tiered: TieredArgs,
     /// Run only this fork's post entries (frontier .. osaka; the fixtures'
     /// names eip150, eip158, constantinoplefix and merge work too).
     #[arg(long)]
@@ -51,6 +56,9 @@ enum BackendChoice {
     Jit,
     /// Ahead-of-time libraries in `--aot-dir` (compiled there when missing).
     Aot,
+    /// The tiered executor (one for all files): interpreted first, hot
+    /// code compiled in the background (`--threshold`, `--cache-dir`).
+    Tiered,
     /// Both, compared case by case.
     Both,
 }
@@ -65,6 +73,33 @@ struct JsonSummary<'a> {
     forks: BTreeMap<String, cevm_statetest::ForkCounts>,
     #[serde(skip_serializing_if = "Option::is_none")]
     mismatches: Option<usize>,
+    /// With `--backend tiered`: frames per tier, tier switches inside
+    /// transactions, compilations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tiered: Option<TieredJson>,
+}
+
+#[derive(serde::Serialize)]
+struct TieredJson {
+    interpreted_frames: u64,
+    native_frames: u64,
+    mid_transaction_switches: u64,
+    compiles: u64,
+    compile_failures: u64,
+    cache_loads: u64,
+}
+
+impl From<TieredStats> for TieredJson {
+    fn from(s: TieredStats) -> Self {
+        TieredJson {
+            interpreted_frames: s.interpreted_frames,
+            native_frames: s.native_frames,
+            mid_transaction_switches: s.mid_transaction_switches,
+            compiles: s.compiles,
+            compile_failures: s.compile_failures,
+            cache_loads: s.cache_loads,
+        }
+    }
 }
 
 /// Runs the tests; exit code 0 only if nothing failed beyond the known failures.
@@ -100,14 +135,29 @@ pub fn run(args: StatetestArgs) -> Result<ExitCode> {
             bar.inc(1);
         }
     };
-    let interp = || -> Box<dyn Executor> { Backend::Interp.executor() };
-    let jit = || -> Box<dyn Executor> { Backend::Jit.executor() };
+    args.tiered
+        .check_used_with(args.backend == BackendChoice::Tiered)?;
+    let interp = || -> Box<dyn Executor> { Box::new(Interpreter::new()) };
+    let jit = || -> Box<dyn Executor> { Box::new(JitExecutor::new()) };
     let aot_dir = args.aot_dir.clone();
     let aot = move || -> Box<dyn Executor> {
         match &aot_dir {
             Some(dir) => aot_dir_executor(dir),
             // clap requires --aot-dir with --backend aot.
-            None => Backend::Jit.executor(),
+            None => Box::new(JitExecutor::new()),
+        }
+    };
+    // One tiered executor for every thread: its compiled code and counts
+    // are shared, as in a node.
+    let tiered_executor = match args.backend {
+        BackendChoice::Tiered => Some(args.tiered.executor()?),
+        _ => None,
+    };
+    let shared = tiered_executor.clone();
+    let tiered = move || -> Box<dyn Executor> {
+        match &shared {
+            Some(t) => Box::new(t.clone()),
+            None => Box::new(Interpreter::new()),
         }
     };
     if args.backend == BackendChoice::Aot {
@@ -120,6 +170,7 @@ pub fn run(args: StatetestArgs) -> Result<ExitCode> {
         BackendChoice::Interp => (run_files(&files, &interp, &options, &on_file), "interp"),
         BackendChoice::Jit => (run_files(&files, &jit, &options, &on_file), "jit"),
         BackendChoice::Aot => (run_files(&files, &aot, &options, &on_file), "aot"),
+        BackendChoice::Tiered => (run_files(&files, &tiered, &options, &on_file), "tiered"),
         BackendChoice::Both => (
             run_files_compared(&files, &interp, &jit, &options, &on_file),
             "both",
@@ -151,6 +202,14 @@ pub fn run(args: StatetestArgs) -> Result<ExitCode> {
             summary.mismatches.len()
         );
     }
+    if let Some(t) = &tiered_executor {
+        // Let queued compilations finish, so the cache keeps them.
+        t.wait_idle();
+        println!("{}", describe_tiered(&t.stats()));
+        for failure in t.failures() {
+            println!("tiered: {failure}");
+        }
+    }
     let unexpected = summary.unexpected_failures().count();
     let known_count = summary.failures.len() - unexpected;
     if known_count > 0 {
@@ -165,6 +224,7 @@ pub fn run(args: StatetestArgs) -> Result<ExitCode> {
             skipped: summary.skipped(),
             forks: summary.forks.clone(),
             mismatches: compared.then_some(summary.mismatches.len()),
+            tiered: tiered_executor.as_ref().map(|t| t.stats().into()),
         };
         println!("{}", serde_json::to_string(&json)?);
     }

@@ -8,9 +8,11 @@ mod cmd_bench;
 mod cmd_compile;
 mod cmd_disasm;
 mod cmd_fuzz;
+mod cmd_replay;
 mod cmd_run;
 mod cmd_statetest;
 mod input;
+mod replay_stream;
 
 /// cevm: an EVM compiler (Cranelift, JIT) with a reference interpreter.
 #[derive(Parser)]
@@ -34,6 +36,9 @@ enum Command {
     Bench(cmd_bench::BenchArgs),
     /// Differential fuzzing: generated programs on the JIT and the interpreter, compared.
     Fuzz(cmd_fuzz::FuzzArgs),
+    /// A stream of transactions over thousands of distinct codes, on the
+    /// interpreter, the JIT or the tiered backend, checked against the interpreter.
+    Replay(cmd_replay::ReplayArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +57,7 @@ fn main() -> ExitCode {
         Command::Statetest(args) => cmd_statetest::run(args),
         Command::Bench(args) => cmd_bench::run(args),
         Command::Fuzz(args) => cmd_fuzz::run(args),
+        Command::Replay(args) => cmd_replay::run(args),
     };
     match result {
         Ok(code) => code,

@@ -3,7 +3,9 @@
 //! caught per scenario, mismatches minimized and written out as state tests.
 
 use crate::compare::Field;
-use crate::differential::{compare_backends, write_reproducer, DiffError, Mismatch};
+use crate::differential::{
+    compare_backends, compare_tiered, write_reproducer, DiffError, Mismatch,
+};
 use crate::entropy::{Entropy, Xoshiro256};
 use crate::generate::generate_scenario;
 use crate::minimize::minimize;
@@ -36,6 +38,21 @@ pub struct CampaignConfig {
     pub out_dir: Option<PathBuf>,
     /// Whether mismatches are minimized before they are reported.
     pub minimize: bool,
+    /// The backend checked against the interpreter.
+    pub candidate: Candidate,
+}
+
+/// The backend a campaign checks against the reference interpreter.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Candidate {
+    /// The JIT: every frame compiled.
+    #[default]
+    Jit,
+    /// The tiered executor, deterministically (see
+    /// [`crate::differential::compare_tiered`]) with a threshold drawn per
+    /// program ([`tier_threshold`]): codes switch from the interpreter to
+    /// native code between frames, inside the transaction.
+    Tiered,
 }
 
 /// A mismatch found by a campaign.
@@ -69,15 +86,51 @@ pub struct CampaignReport {
     pub panics: Vec<Failure>,
     /// Programs that could not be compared (generator or I/O errors).
     pub errors: Vec<Failure>,
+    /// With [`Candidate::Tiered`]: native frames of codes that the same
+    /// transaction had interpreted before (tier switches observed).
+    pub tier_switches: u64,
+    /// With [`Candidate::Tiered`]: programs with at least one such switch.
+    pub programs_switching: u64,
     /// Wall-clock time.
     pub seconds: f64,
 }
 
 enum ProgramResult {
-    Agree,
+    /// Agreed, with this many tier switches.
+    Agree(u64),
     Mismatch(Box<Finding>),
     Panic(Failure),
     Error(Failure),
+}
+
+/// Seeds the threshold draw apart from the program and fork draws.
+const TIER_STREAM: u64 = 0x7153_ed00_7e5e_0013;
+
+/// The gas threshold of the tiered executor for program `index`: 1 (every
+/// code native from its second frame), or a few hundred to tens of
+/// thousands of gas (the switch comes later, or not at all).
+pub fn tier_threshold(seed: u64, index: u64) -> u64 {
+    let mut rng = Xoshiro256::for_program(seed ^ TIER_STREAM, index);
+    [1, 1, 300, 3_000, 30_000][rng.below(5) as usize]
+}
+
+/// Compares `scenario` under `spec` on the interpreter and `candidate`
+/// (for the tiered one, with the threshold of program `index`); the
+/// number of tier switches comes along.
+pub fn compare_candidate(
+    candidate: Candidate,
+    seed: u64,
+    index: u64,
+    scenario: &Scenario,
+    spec: SpecId,
+) -> Result<(Option<Mismatch>, u64), DiffError> {
+    match candidate {
+        Candidate::Jit => Ok((compare_backends(scenario, spec)?, 0)),
+        Candidate::Tiered => {
+            let (mismatch, stats) = compare_tiered(scenario, spec, tier_threshold(seed, index))?;
+            Ok((mismatch, stats.mid_transaction_switches))
+        }
+    }
 }
 
 /// The scenario of program `index` of a campaign with `seed`.
@@ -178,17 +231,17 @@ pub fn minimize_with(mismatch: &Mismatch, compare: &Comparison) -> Mismatch {
 
 fn run_program(config: &CampaignConfig, index: u64) -> ProgramResult {
     let outcome = catch_unwind(AssertUnwindSafe(
-        || -> Result<Option<Mismatch>, DiffError> {
+        || -> Result<(Option<Mismatch>, u64), DiffError> {
             let Some(spec) = spec_for(config.seed, index, &config.specs) else {
-                return Ok(None);
+                return Ok((None, 0));
             };
             let scenario = scenario_in_fork(config.seed, index, spec);
-            compare_backends(&scenario, spec)
+            compare_candidate(config.candidate, config.seed, index, &scenario, spec)
         },
     ));
     let mismatch = match outcome {
-        Ok(Ok(None)) => return ProgramResult::Agree,
-        Ok(Ok(Some(m))) => m,
+        Ok(Ok((None, switches))) => return ProgramResult::Agree(switches),
+        Ok(Ok((Some(m), _))) => m,
         Ok(Err(e)) => {
             return ProgramResult::Error(Failure {
                 index,
@@ -203,7 +256,10 @@ fn run_program(config: &CampaignConfig, index: u64) -> ProgramResult {
         }
     };
     let mismatch = if config.minimize {
-        minimize_mismatch(&mismatch)
+        let (candidate, seed) = (config.candidate, config.seed);
+        minimize_with(&mismatch, &move |s, spec| {
+            compare_candidate(candidate, seed, index, s, spec).map(|(m, _)| m)
+        })
     } else {
         mismatch
     };
@@ -213,8 +269,12 @@ fn run_program(config: &CampaignConfig, index: u64) -> ProgramResult {
         index,
         mismatch.spec.name().to_lowercase()
     );
+    let backend = match config.candidate {
+        Candidate::Jit => "",
+        Candidate::Tiered => " --backend tiered",
+    };
     let origin = format!(
-        "cevm fuzz --seed {} --start {} --count 1 --spec {}",
+        "cevm fuzz --seed {} --start {} --count 1 --spec {}{backend}",
         config.seed,
         index,
         mismatch.spec.name().to_lowercase()
@@ -255,7 +315,10 @@ pub fn run_campaign(config: &CampaignConfig, on_done: &(dyn Fn() + Sync)) -> Cam
     };
     for r in results {
         match r {
-            ProgramResult::Agree => {}
+            ProgramResult::Agree(switches) => {
+                report.tier_switches += switches;
+                report.programs_switching += u64::from(switches > 0);
+            }
             ProgramResult::Mismatch(f) => report.mismatches.push(*f),
             ProgramResult::Panic(f) => report.panics.push(f),
             ProgramResult::Error(f) => report.errors.push(f),

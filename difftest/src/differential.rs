@@ -8,6 +8,7 @@ use cevm_compiler::JitExecutor;
 use cevm_interp::Interpreter;
 use cevm_runtime::{Executor, SpecId};
 use cevm_statetest::case::CaseError;
+use cevm_tiered::{DeterministicTiers, TieredConfig, TieredExecutor, TieredStats};
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,9 @@ pub enum DiffError {
     /// The case could not be built (a generator bug).
     #[error("generated case is invalid: {0}")]
     Case(#[from] CaseError),
+    /// The tiered executor could not be started.
+    #[error(transparent)]
+    Tiered(#[from] cevm_tiered::TieredError),
     /// A reproducer could not be written.
     #[error("cannot write {path}: {source}")]
     Io {
@@ -63,8 +67,42 @@ pub fn run_reference(scenario: &Scenario, spec: SpecId) -> Result<Observation, D
 /// earlier scenarios neither accumulates nor hides compilation errors.
 pub fn compare_backends(scenario: &Scenario, spec: SpecId) -> Result<Option<Mismatch>, DiffError> {
     let jit = JitExecutor::new();
-    let mut mismatch = compare_executors(scenario, spec, &Interpreter::new(), &jit)?;
-    let failures = jit.failures();
+    let mismatch = compare_executors(scenario, spec, &Interpreter::new(), &jit)?;
+    with_compile_failures(mismatch, jit.failures(), scenario, spec)
+}
+
+/// Runs `scenario` under `spec` on the interpreter and on a fresh tiered
+/// executor compiling every code after `threshold_gas` of its own
+/// interpreted gas, deterministically ([`DeterministicTiers`]): a code
+/// called several times in the transaction switches from the interpreter
+/// to native code in the middle of it. `Some` when they disagree; the
+/// executor's counts (how many frames switched tier) come along.
+pub fn compare_tiered(
+    scenario: &Scenario,
+    spec: SpecId,
+    threshold_gas: u64,
+) -> Result<(Option<Mismatch>, TieredStats), DiffError> {
+    let tiered = TieredExecutor::new(TieredConfig {
+        threshold_gas,
+        workers: 1,
+        worker_nice: 0,
+        ..TieredConfig::default()
+    })?;
+    let candidate = DeterministicTiers(tiered.clone());
+    let mismatch = compare_executors(scenario, spec, &Interpreter::new(), &candidate)?;
+    tiered.wait_idle();
+    let mismatch = with_compile_failures(mismatch, tiered.failures(), scenario, spec)?;
+    Ok((mismatch, tiered.stats()))
+}
+
+/// A mismatch that also lists compilation failures (a code every backend
+/// is meant to compile), or one made of them alone.
+fn with_compile_failures(
+    mut mismatch: Option<Mismatch>,
+    failures: Vec<String>,
+    scenario: &Scenario,
+    spec: SpecId,
+) -> Result<Option<Mismatch>, DiffError> {
     if !failures.is_empty() {
         let case = scenario.to_test_case(spec)?;
         let m = match mismatch.take() {

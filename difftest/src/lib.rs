@@ -32,10 +32,13 @@ pub mod scenario;
 pub mod tx_kind;
 
 pub use campaign::{
-    run_campaign, scenario_for, scenario_in_fork, CampaignConfig, CampaignReport, Finding,
+    run_campaign, scenario_for, scenario_in_fork, CampaignConfig, CampaignReport, Candidate,
+    Finding,
 };
 pub use compare::{differences, Difference, Field};
-pub use differential::{compare_backends, compare_executors, run_reference, DiffError, Mismatch};
+pub use differential::{
+    compare_backends, compare_executors, compare_tiered, run_reference, DiffError, Mismatch,
+};
 pub use entropy::{ByteSource, Entropy, Xoshiro256};
 pub use generate::generate_scenario;
 pub use observe::{observe, AccountState, Observation, StatusClass};

@@ -9,7 +9,7 @@ mod common;
 
 use cevm_difftest::campaign::minimize_mismatch;
 use cevm_difftest::differential::reproducer_json;
-use cevm_difftest::{run_campaign, CampaignConfig};
+use cevm_difftest::{run_campaign, CampaignConfig, Candidate};
 use cevm_runtime::SpecId;
 
 #[test]
@@ -21,6 +21,7 @@ fn jit_agrees_with_interpreter() {
         specs: SpecId::SUPPORTED.to_vec(),
         out_dir: None,
         minimize: false,
+        candidate: Candidate::Jit,
     };
     let report = run_campaign(&config, &|| {});
     println!(

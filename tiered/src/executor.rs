@@ -158,7 +158,7 @@ impl TieredExecutor {
     fn load_inline(&self, entry: &Arc<CodeEntry>, code: &Bytecode) {
         let core = &self.core;
         let Some(disk) = &core.disk else { return };
-        match disk.load(&entry.key) {
+        match core.timed_load(disk, &entry.key) {
             Ok(Some(loaded)) => {
                 if entry.transition(Tier::Counting, Tier::Queued) {
                     bump(&core.counters.cache_loads);
@@ -255,6 +255,15 @@ impl Core {
         self.report(message);
     }
 
+    /// Loads `key`'s cache entry, counting the time in `cache_load_ns`.
+    fn timed_load(&self, disk: &DiskCache, key: &Key) -> Result<Option<LoadedEntry>, EntryError> {
+        let started = Instant::now();
+        let loaded = disk.load(key);
+        let ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.counters.cache_load_ns.fetch_add(ns, Ordering::Relaxed);
+        loaded
+    }
+
     /// Counts a compilation about to run and returns its start time.
     fn start_compile(&self) -> Instant {
         bump(&self.counters.compiles);
@@ -277,7 +286,7 @@ impl Core {
             let mut rebuild = kind != JobKind::Load;
             let found = match kind {
                 JobKind::Rebuild => Ok(None),
-                JobKind::Load | JobKind::Compile => disk.load(&key),
+                JobKind::Load | JobKind::Compile => self.timed_load(disk, &key),
             };
             match found {
                 Ok(Some(loaded)) => {

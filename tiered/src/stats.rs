@@ -29,6 +29,9 @@ pub struct TieredStats {
     pub compile_failures: u64,
     /// Libraries loaded from the persistent cache.
     pub cache_loads: u64,
+    /// Nanoseconds spent reading, checking and loading cache entries
+    /// (on the executing thread for codes met for the first time).
+    pub cache_load_ns: u64,
     /// Libraries written to the persistent cache.
     pub cache_stores: u64,
     /// Cache entries found corrupt, truncated or foreign: ignored (never
@@ -51,6 +54,7 @@ pub(crate) struct Counters {
     pub compile_ns: AtomicU64,
     pub compile_failures: AtomicU64,
     pub cache_loads: AtomicU64,
+    pub cache_load_ns: AtomicU64,
     pub cache_stores: AtomicU64,
     pub cache_rejected: AtomicU64,
     pub evictions: AtomicU64,
@@ -75,6 +79,7 @@ impl Counters {
             compile_ns: get(&self.compile_ns),
             compile_failures: get(&self.compile_failures),
             cache_loads: get(&self.cache_loads),
+            cache_load_ns: get(&self.cache_load_ns),
             cache_stores: get(&self.cache_stores),
             cache_rejected: get(&self.cache_rejected),
             evictions: get(&self.evictions),

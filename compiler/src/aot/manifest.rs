@@ -157,7 +157,9 @@ impl Manifest {
     pub fn find_in(file: &[u8]) -> Result<Manifest, AotError> {
         let mut last_error = None;
         let mut from = 0;
-        while let Some(at) = find(&file[from..], &MAGIC) {
+        // A vectorised substring search: a naive one costs a quarter of a
+        // millisecond per large library, more than the rest of a load.
+        while let Some(at) = memchr::memmem::find(&file[from..], &MAGIC) {
             match Manifest::decode(&file[from + at..]) {
                 Ok(m) => return Ok(m),
                 Err(e) => last_error = Some(e),
@@ -168,10 +170,6 @@ impl Manifest {
             AotError::Corrupt("no cevm manifest in the file (not an AOT library)".into())
         }))
     }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]
