@@ -5,14 +5,18 @@
 //! any case where the two backends differ (status class, gas used, refund,
 //! output, logs, state root).
 //!
+//! The same fixtures also run on the tiered backend (interpreted first,
+//! compiled in the background, switching tier between frames).
+//!
 //! The fixtures are found through `CEVM_SHARED` or at `../shared` beside the
 //! workspace. Without them the test says so and passes, except under
 //! `CI=true`, where their absence is an error.
 
 use cevm_runtime::{Executor, SpecId};
 use cevm_statetest::{
-    discover, run_files_compared, FileReport, KnownFailures, RunOptions, Summary,
+    discover, run_files, run_files_compared, FileReport, KnownFailures, RunOptions, Summary,
 };
+use cevm_tiered::{TieredConfig, TieredExecutor};
 use std::path::PathBuf;
 
 fn fixtures() -> Option<PathBuf> {
@@ -77,6 +81,48 @@ fn state_tests_pass_on_both_backends_without_mismatches() {
         "{} state-test failure(s) not in statetest/known-failures.txt",
         unexpected.len()
     );
+}
+
+#[test]
+fn state_tests_pass_on_the_tiered_backend_while_codes_switch_tier() {
+    let Some(dir) = fixtures() else {
+        return;
+    };
+    let known = KnownFailures::bundled().expect("known-failures.txt parses");
+    let files = discover(&[dir]).expect("fixture tree is readable");
+    // One executor for every test thread, compiling each code after its
+    // first frame in the background: frames switch tier whenever the
+    // compiler threads deliver, inside transactions too.
+    let tiered = TieredExecutor::new(TieredConfig {
+        threshold_gas: 1,
+        ..TieredConfig::default()
+    })
+    .expect("tiered executor starts");
+    let shared = tiered.clone();
+    let backend = move || -> Box<dyn Executor> { Box::new(shared.clone()) };
+    let reports = run_files(&files, &backend, &RunOptions::default(), &|_| {});
+    let mut summary = Summary::default();
+    for report in &reports {
+        summary.add(report, &known);
+    }
+    tiered.wait_idle();
+    let stats = tiered.stats();
+    println!("{}{stats:?}", summary.table());
+    let unexpected: Vec<_> = summary.unexpected_failures().collect();
+    for failure in unexpected.iter().take(50) {
+        match &failure.case {
+            Some(case) => println!("FAIL {case}\n    {}", failure.reason),
+            None => println!("FAIL {}\n    {}", failure.file.display(), failure.reason),
+        }
+    }
+    assert!(
+        unexpected.is_empty(),
+        "{} state-test failure(s) on the tiered backend",
+        unexpected.len()
+    );
+    assert_eq!(summary.skipped(), 0);
+    assert!(stats.native_frames > 0, "{stats:?}");
+    assert!(tiered.failures().is_empty(), "{:?}", tiered.failures());
 }
 
 #[test]

@@ -52,8 +52,8 @@ pub struct TieredConfig {
     /// Codes waiting for a compiler at most. Compilers take the code with
     /// the most interpreted gas per byte of code first; when the queue is
     /// full, a new code takes the place of the waiting one lowest in that
-    /// order if it ranks higher (the displaced code is queued again after
-    /// its next interpreted frame).
+    /// order if it ranks higher (a displaced or refused code is queued
+    /// again once it has burnt twice its gas).
     pub queue_capacity: usize,
     /// Compiled codes kept in memory at most (least recently run out).
     pub max_compiled_entries: usize,

@@ -233,7 +233,7 @@ impl Executor for TieredExecutor {
         frames::note_interpreted(key);
         bump(&core.counters.interpreted_frames);
         let total = entry.add_gas(own_gas);
-        if total >= core.config.threshold_gas && entry.tier() == Tier::Counting {
+        if entry.due(total, core.config.threshold_gas) {
             self.queue(&entry, code, JobKind::Compile);
         }
         result

@@ -122,7 +122,7 @@ impl Pool {
     pub(crate) fn submit(&self, job: Job) -> Submitted {
         let mut queue = self.shared.lock();
         if queue.shutdown {
-            job.entry.set_tier(Tier::Counting);
+            job.entry.defer();
             return Submitted::Full;
         }
         let mut outcome = Submitted::Queued;
@@ -136,11 +136,11 @@ impl Pool {
             match coldest {
                 Some((i, p)) if p < priority(&job) => {
                     let displaced = queue.jobs.swap_remove(i);
-                    displaced.entry.set_tier(Tier::Counting);
+                    displaced.entry.defer();
                     outcome = Submitted::Displaced;
                 }
                 _ => {
-                    job.entry.set_tier(Tier::Counting);
+                    job.entry.defer();
                     return Submitted::Full;
                 }
             }
@@ -299,6 +299,8 @@ mod tests {
         let cold_entry = cold.entry.clone();
         assert!(matches!(pool.submit(cold), Submitted::Full));
         assert_eq!(cold_entry.tier(), Tier::Counting, "refused: counting again");
+        assert!(!cold_entry.due(99, 1), "not before twice its gas");
+        assert!(cold_entry.due(100, 1));
         let hot = job(JobKind::Compile, 4, 200);
         assert!(matches!(pool.submit(hot), Submitted::Displaced));
         assert_eq!(queued_tags(&pool), vec![2, 4]);

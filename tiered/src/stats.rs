@@ -15,8 +15,8 @@ pub struct TieredStats {
     pub mid_transaction_switches: u64,
     /// Codes queued for compilation (or for loading from the cache).
     pub queued: u64,
-    /// Codes queued again after being displaced by hotter ones, or found
-    /// the queue full of hotter ones.
+    /// Codes refused by a queue full of higher-priority work, or displaced
+    /// from it by such work (each is queued again later).
     pub queue_full: u64,
     /// Compilations run (JIT, or library builds for the cache).
     pub compiles: u64,

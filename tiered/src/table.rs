@@ -47,6 +47,9 @@ pub(crate) struct CodeEntry {
     last_used: AtomicU64,
     /// Bytes charged for the native code.
     native_bytes: AtomicU64,
+    /// After the queue had no room for it: the gas at which to try again
+    /// (so that a full queue is not scanned after every frame).
+    retry_gas: AtomicU64,
 }
 
 impl CodeEntry {
@@ -58,7 +61,23 @@ impl CodeEntry {
             native: OnceLock::new(),
             last_used: AtomicU64::new(0),
             native_bytes: AtomicU64::new(0),
+            retry_gas: AtomicU64::new(0),
         }
+    }
+
+    /// The queue had no room: counting again, to be queued once the code
+    /// has burnt twice the gas it has now.
+    pub(crate) fn defer(&self) {
+        self.retry_gas
+            .store(self.gas().saturating_mul(2), Ordering::Relaxed);
+        self.set_tier(Tier::Counting);
+    }
+
+    /// Whether the code should be queued now, given `threshold`.
+    pub(crate) fn due(&self, gas: u64, threshold: u64) -> bool {
+        gas >= threshold
+            && gas >= self.retry_gas.load(Ordering::Relaxed)
+            && self.tier() == Tier::Counting
     }
 
     pub(crate) fn tier(&self) -> Tier {

@@ -84,7 +84,9 @@ fn a_second_executor_loads_what_the_first_compiled() {
     assert_eq!(stats.native_frames, 6, "{stats:?}");
     assert!(second.failures().is_empty(), "{:?}", second.failures());
 
-    // Loaded by a compiler thread instead: the first frames interpret.
+    // Loaded by a compiler thread instead: a code's first frame runs on
+    // whichever tier is ready when it starts (interpreted, unless the load
+    // won the race), the second natively.
     let third = run_twice_with(
         TieredConfig {
             background_cache_loads: true,
@@ -95,7 +97,12 @@ fn a_second_executor_loads_what_the_first_compiled() {
     let stats = third.stats();
     assert_eq!(stats.compiles, 0, "{stats:?}");
     assert_eq!(stats.cache_loads, 3, "{stats:?}");
-    assert_eq!(stats.native_frames, 3, "{stats:?}");
+    assert!(stats.native_frames >= 3, "{stats:?}");
+    assert_eq!(
+        stats.native_frames + stats.interpreted_frames,
+        6,
+        "{stats:?}"
+    );
 }
 
 #[test]
