@@ -280,8 +280,7 @@ impl DiskCache {
             return Err(rejected(format!("holds no code {} for {}", key.0, key.1)));
         }
         let size = bytes.len() as u64;
-        drop(bytes);
-        let library = match AotLibrary::load(&path) {
+        let library = match AotLibrary::load_read(&path, &bytes) {
             Ok(library) => library,
             // Deleted by another process's sweep since it was read.
             Err(AotError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {

@@ -45,10 +45,18 @@ impl AotLibrary {
     pub fn load(path: impl AsRef<Path>) -> Result<Self, AotError> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|e| AotError::io(path, e))?;
-        check_elf_extent(&bytes)
+        Self::load_read(path, &bytes)
+    }
+
+    /// [`AotLibrary::load`] for a caller that has just read the file's
+    /// bytes (to check them its own way): the checks run on `bytes`, the
+    /// loader maps `path`. Files must only ever be replaced by renaming,
+    /// so that `bytes` are what the loader maps.
+    pub fn load_read(path: impl AsRef<Path>, bytes: &[u8]) -> Result<Self, AotError> {
+        let path = path.as_ref();
+        check_elf_extent(bytes)
             .map_err(|why| AotError::Corrupt(format!("{}: {why}", path.display())))?;
-        let manifest = Manifest::find_in(&bytes)?;
-        drop(bytes);
+        let manifest = Manifest::find_in(bytes)?;
         if manifest.abi_version != AOT_ABI_VERSION {
             return Err(AotError::AbiMismatch {
                 found: manifest.abi_version,
