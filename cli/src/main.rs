@@ -34,7 +34,7 @@ enum Command {
     Statetest(cmd_statetest::StatetestArgs),
     /// Compile time and JIT against interpreter run time, per contract (built-in contracts by default).
     Bench(cmd_bench::BenchArgs),
-    /// Differential fuzzing: generated programs on the JIT and the interpreter, compared.
+    /// Differential fuzzing: generated programs on the interpreter and the JIT (or the tiered backend), compared.
     Fuzz(cmd_fuzz::FuzzArgs),
     /// A stream of transactions over thousands of distinct codes, on the
     /// interpreter, the JIT or the tiered backend, checked against the interpreter.

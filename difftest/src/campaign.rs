@@ -106,12 +106,20 @@ enum ProgramResult {
 /// Seeds the threshold draw apart from the program and fork draws.
 const TIER_STREAM: u64 = 0x7153_ed00_7e5e_0013;
 
-/// The gas threshold of the tiered executor for program `index`: 1 (every
-/// code native from its second frame), or a few hundred to tens of
-/// thousands of gas (the switch comes later, or not at all).
+/// The gas thresholds a tiered program is run with: 1 (every code native
+/// from its second frame, drawn twice as often), or a few hundred to tens
+/// of thousands of gas (the switch comes later, or not at all).
+pub const TIER_THRESHOLDS: [u64; 5] = [1, 1, 300, 3_000, 30_000];
+
+/// The gas threshold of the tiered executor for program `index`, drawn
+/// from [`TIER_THRESHOLDS`].
 pub fn tier_threshold(seed: u64, index: u64) -> u64 {
-    let mut rng = Xoshiro256::for_program(seed ^ TIER_STREAM, index);
-    [1, 1, 300, 3_000, 30_000][rng.below(5) as usize]
+    pick_threshold(&mut Xoshiro256::for_program(seed ^ TIER_STREAM, index))
+}
+
+/// One of [`TIER_THRESHOLDS`], drawn from `entropy`.
+pub fn pick_threshold(entropy: &mut impl Entropy) -> u64 {
+    TIER_THRESHOLDS[entropy.below(TIER_THRESHOLDS.len() as u64) as usize]
 }
 
 /// Compares `scenario` under `spec` on the interpreter and `candidate`
