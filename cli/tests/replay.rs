@@ -68,11 +68,12 @@ fn every_backend_agrees_with_the_interpreter_and_reports_its_compilations() {
                 assert_eq!(blocking, compiles);
                 assert!(compiles >= field(&json, "codes_called"), "{json}");
             }
-            // Compiled in the background, never blocking.
+            // Compiled in the background, never blocking (whether any
+            // compilation lands before this short stream ends depends on
+            // the machine's load: native frames are checked with a cache).
             _ => {
                 assert_eq!(blocking, 0, "{json}");
                 assert!(compiles > 0, "{json}");
-                assert!(field(&json, "native_frames") > 0, "{json}");
             }
         }
     }
@@ -124,6 +125,7 @@ fn two_processes_share_a_cache_directory_and_a_third_compiles_nothing() {
     let third = last_json_line(&tiered_with_cache(&dir).output().expect("cevm runs"));
     assert_eq!(field(&third, "mismatches"), 0, "{third}");
     assert_eq!(field(&third, "compiles"), 0, "{third}");
+    assert!(field(&third, "native_frames") > 0, "{third}");
     assert_eq!(
         field(&third, "cache_loads") as usize,
         names.len(),
