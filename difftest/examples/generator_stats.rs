@@ -1,5 +1,5 @@
 //! Prints what generated programs do on the interpreter: status classes,
-//! gas used, instruction counts, outcome per transaction kind. `cargo run -p cevm-difftest --example
+//! gas used, code size, outcome per transaction kind. `cargo run -p cevm-difftest --example
 //! generator_stats -- [seed] [count]`.
 
 use cevm_difftest::{run_reference, scenario_for, StatusClass, TxKind};
@@ -14,12 +14,18 @@ fn main() {
     let mut by_kind: BTreeMap<String, u64> = BTreeMap::new();
     let mut gas: Vec<u64> = Vec::new();
     let mut code_bytes = 0usize;
+    let mut instructions = 0usize;
     for index in 0..count {
         let scenario = scenario_for(seed, index);
         code_bytes += scenario
             .contracts
             .iter()
             .map(|c| c.program.assemble().len())
+            .sum::<usize>();
+        instructions += scenario
+            .contracts
+            .iter()
+            .map(|c| cevm_runtime::opcode::instructions(&c.program.assemble()).count())
             .sum::<usize>();
         match run_reference(&scenario, SpecId::Osaka) {
             Ok(o) => {
@@ -69,7 +75,8 @@ fn main() {
         );
     }
     println!(
-        "average code size: {} bytes",
-        code_bytes / count.max(1) as usize
+        "average code size: {} bytes, {} instructions (all contracts of a scenario)",
+        code_bytes / count.max(1) as usize,
+        instructions / count.max(1) as usize
     );
 }
