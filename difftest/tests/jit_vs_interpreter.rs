@@ -21,6 +21,7 @@ fn jit_agrees_with_interpreter() {
         specs: SpecId::SUPPORTED.to_vec(),
         out_dir: None,
         minimize: false,
+        stop_on_first: false,
     };
     let report = run_campaign(&config, &|| {});
     println!(
