@@ -1,6 +1,6 @@
 //! Prints what generated programs do on the interpreter: status classes,
 //! gas used, code size, outcome per transaction kind. `cargo run -p cevm-difftest --example
-//! generator_stats -- [seed] [count]`.
+//! generator_stats -- [seed] [count] [fork]` (default: 1, 200, osaka).
 
 use cevm_difftest::{run_reference, scenario_for, StatusClass, TxKind};
 use cevm_runtime::SpecId;
@@ -10,6 +10,10 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let seed: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1);
     let count: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(200);
+    let spec: SpecId = args
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(SpecId::Osaka);
     let mut classes: BTreeMap<String, u64> = BTreeMap::new();
     let mut by_kind: BTreeMap<String, u64> = BTreeMap::new();
     let mut gas: Vec<u64> = Vec::new();
@@ -27,7 +31,7 @@ fn main() {
             .iter()
             .map(|c| cevm_runtime::opcode::instructions(&c.program.assemble()).count())
             .sum::<usize>();
-        match run_reference(&scenario, SpecId::Osaka) {
+        match run_reference(&scenario, spec) {
             Ok(o) => {
                 let key = match o.class {
                     StatusClass::Halt => o.status.clone(),
@@ -36,7 +40,7 @@ fn main() {
                 if o.status == "out of gas" && std::env::var("OOG_PROBE").is_ok() {
                     let mut richer = scenario.clone();
                     richer.gas_limit = 16_000_000;
-                    if let Ok(r) = run_reference(&richer, SpecId::Osaka) {
+                    if let Ok(r) = run_reference(&richer, spec) {
                         println!(
                             "oog at {} -> at 16M: {} gas {}",
                             scenario.gas_limit, r.status, r.gas_used

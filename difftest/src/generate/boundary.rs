@@ -5,7 +5,7 @@
 
 use super::control::loop_end;
 use super::operands::{boundary_operand, edge_value, operand, Role};
-use super::{is_pure, Gen};
+use super::Gen;
 use crate::entropy::Entropy;
 use crate::program::Item;
 use alloy_primitives::U256;
@@ -20,7 +20,7 @@ impl<R: Entropy> Gen<'_, R> {
     /// A pure opcode on operands from its family's boundaries (see
     /// [`boundary_operand`]); the result is folded at once.
     pub(super) fn edge_probe(&mut self) {
-        let code = self.pick_code(is_pure);
+        let code = self.pure_code();
         let inputs = opcode::info(code).map_or(0, |i| i.inputs as usize);
         let mut previous = None;
         for position in (0..inputs).rev() {

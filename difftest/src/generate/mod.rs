@@ -143,6 +143,7 @@ pub fn generate_program<R: Entropy>(
     g.observed = g.rng.chance(7, 8);
     g.long_blocks = u32::from(g.rng.chance(1, 5));
     g.stack_probe = g.rng.chance(1, 8);
+    g.clz = g.rng.chance(1, 4);
     if g.observed {
         g.start_accumulator();
     }
@@ -192,6 +193,9 @@ pub(crate) struct Gen<'r, R: Entropy> {
     long_blocks: u32,
     /// Whether a stack-limit probe is still to place.
     stack_probe: bool,
+    /// Whether CLZ may be generated: it is undefined before Osaka, where it
+    /// ends the frame, so only some programs use it.
+    clz: bool,
     /// Internal functions defined so far.
     functions: Vec<Function>,
     /// The function whose body is being generated (it may call only
@@ -244,6 +248,7 @@ impl<'r, R: Entropy> Gen<'r, R> {
             dangers,
             long_blocks: 0,
             stack_probe: false,
+            clz: false,
             functions: Vec::new(),
             current_function: None,
             deferred: Vec::new(),
@@ -360,6 +365,12 @@ impl<'r, R: Entropy> Gen<'r, R> {
         codes[self.rng.below(codes.len() as u64) as usize]
     }
 
+    /// A pure opcode (CLZ only if the program may use it).
+    fn pure_code(&mut self) -> u8 {
+        let clz = self.clz;
+        self.pick_code(|c| is_pure(c) && (clz || c != op::CLZ))
+    }
+
     fn pick(&mut self, codes: &[u8]) -> u8 {
         codes[self.rng.below(codes.len() as u64) as usize]
     }
@@ -387,26 +398,27 @@ impl<'r, R: Entropy> Gen<'r, R> {
             }
             let nested = depth < 2 && left > 6;
             let top_level = depth == 0 && self.current_function.is_none();
+            let stack_limit = self.stack_probe && top_level && self.absolute;
             let weights = [
-                30,                                                        // pure arithmetic
-                12,                                                        // memory and copies
-                8,                                                         // storage
-                7,                                                         // environment
-                3,                                                         // logs
-                6,                                                         // calls
-                u32::from(top_level),                                      // creates
-                if nested && depth == 0 { 4 } else { 1 },                  // loop
-                if nested { 4 } else { 0 },    // forward conditional jump
-                6,                             // stack shuffling
-                if depth < 2 { 4 } else { 0 }, // internal function call
+                30,                                       // pure arithmetic
+                12,                                       // memory and copies
+                8,                                        // storage
+                7,                                        // environment
+                3,                                        // logs
+                6,                                        // calls
+                u32::from(top_level),                     // creates
+                if nested && depth == 0 { 4 } else { 1 }, // loop
+                if nested { 4 } else { 0 },               // forward conditional jump
+                6,                                        // stack shuffling
+                if depth < 2 { 4 } else { 0 },            // internal function call
                 if self.long_blocks > 0 { 2 } else { 0 }, // long straight-line block
-                3,                             // memory expansion boundary
-                u32::from(self.stack_probe && top_level && self.absolute), // stack limit
-                6,                             // boundary operands
+                3,                                        // memory expansion boundary
+                u32::from(stack_limit),                   // stack filled to the limit
+                8,                                        // boundary operands
             ];
             let used = match self.rng.weighted(&weights) {
                 0 => {
-                    let code = self.pick_code(is_pure);
+                    let code = self.pure_code();
                     self.op_with_operands(code);
                     1
                 }

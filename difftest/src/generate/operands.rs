@@ -189,9 +189,10 @@ pub fn boundary_operand<R: Entropy>(
 ) -> U256 {
     let small = |rng: &mut R, pool: &[u64]| U256::from(*pick(rng, pool));
     match (code, position) {
-        (op::SHL | op::SHR | op::SAR, 0) => match rng.below(6) {
+        (op::SHL | op::SHR | op::SAR, 0) => match rng.below(8) {
             0 => wide_index(rng),
             1 => U256::MAX,
+            2..=4 => small(rng, &[127, 128, 129, 255, 256, 257]),
             _ => small(
                 rng,
                 &[
@@ -199,13 +200,15 @@ pub fn boundary_operand<R: Entropy>(
                 ],
             ),
         },
-        (op::BYTE, 0) => match rng.below(6) {
+        (op::BYTE, 0) => match rng.below(8) {
             0 => wide_index(rng),
             1 => U256::MAX,
+            2..=4 => small(rng, &[31, 32, 33]),
             _ => small(rng, &[0, 1, 7, 8, 15, 16, 23, 24, 30, 31, 32, 33]),
         },
-        (op::SIGNEXTEND, 0) => match rng.below(6) {
+        (op::SIGNEXTEND, 0) => match rng.below(8) {
             0 => wide_index(rng),
+            1..=3 => small(rng, &[30, 31, 32, 33]),
             _ => small(rng, &[0, 1, 7, 8, 15, 16, 23, 24, 29, 30, 31, 32, 33]),
         },
         (op::SIGNEXTEND, 1) => {
