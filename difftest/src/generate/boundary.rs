@@ -18,9 +18,15 @@ const PUSH_LOOP_GROWTH: usize = 3;
 
 impl<R: Entropy> Gen<'_, R> {
     /// A pure opcode on operands from its family's boundaries (see
-    /// [`boundary_operand`]); the result is folded at once.
+    /// [`boundary_operand`]); the result is folded at once. Half the time
+    /// an opcode with an index operand (shifts, BYTE, SIGNEXTEND), whose
+    /// edges are the sharpest.
     pub(super) fn edge_probe(&mut self) {
-        let code = self.pure_code();
+        let code = if self.rng.chance(1, 2) {
+            self.pick(&[op::SHL, op::SHR, op::SAR, op::BYTE, op::SIGNEXTEND])
+        } else {
+            self.pure_code()
+        };
         let inputs = opcode::info(code).map_or(0, |i| i.inputs as usize);
         let mut previous = None;
         for position in (0..inputs).rev() {

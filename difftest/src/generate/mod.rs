@@ -60,8 +60,8 @@ pub fn generate_scenario<R: Entropy>(rng: &mut R) -> Scenario {
             // grows with the instruction count.
             let size = match rng.below(4) {
                 0 => rng.range(1, 20),
-                1 | 2 => rng.range(20, 80),
-                _ => rng.range(80, 160),
+                1 | 2 => rng.range(20, 60),
+                _ => rng.range(60, 120),
             } as usize;
             let balance = match rng.below(3) {
                 0 => U256::ZERO,
@@ -410,7 +410,7 @@ impl<'r, R: Entropy> Gen<'r, R> {
                 if nested && depth == 0 { 4 } else { 1 }, // loop
                 if nested { 4 } else { 0 },               // forward conditional jump
                 6,                                        // stack shuffling
-                if depth < 2 { 4 } else { 0 },            // internal function call
+                if depth < 2 { 3 } else { 0 },            // internal function call
                 if self.long_blocks > 0 { 2 } else { 0 }, // long straight-line block
                 3,                                        // memory expansion boundary
                 u32::from(stack_limit),                   // stack filled to the limit

@@ -211,6 +211,16 @@ pub fn boundary_operand<R: Entropy>(
             1..=3 => small(rng, &[30, 31, 32, 33]),
             _ => small(rng, &[0, 1, 7, 8, 15, 16, 23, 24, 29, 30, 31, 32, 33]),
         },
+        (op::BYTE, 1) => match rng.below(3) {
+            // Every byte random: the byte picked (or wrongly picked) shows.
+            0 | 1 => U256::from_limbs([
+                rng.next_u64(),
+                rng.next_u64(),
+                rng.next_u64(),
+                rng.next_u64(),
+            ]),
+            _ => boundary_value(rng),
+        },
         (op::SIGNEXTEND, 1) => {
             // The sign bit of some byte set, the bytes above it random.
             let byte = rng.below(32) as usize;
