@@ -60,8 +60,8 @@ pub fn generate_scenario<R: Entropy>(rng: &mut R) -> Scenario {
             // grows with the instruction count.
             let size = match rng.below(4) {
                 0 => rng.range(1, 20),
-                1 | 2 => rng.range(20, 60),
-                _ => rng.range(60, 120),
+                1 | 2 => rng.range(15, 45),
+                _ => rng.range(45, 90),
             } as usize;
             let balance = match rng.below(3) {
                 0 => U256::ZERO,
@@ -141,7 +141,7 @@ pub fn generate_program<R: Entropy>(
     let dangers = u32::from(rng.chance(1, if own == 0 { 3 } else { 2 }));
     let mut g = Gen::new(rng, style, dangers);
     g.observed = g.rng.chance(7, 8);
-    g.long_blocks = u32::from(g.rng.chance(1, 5));
+    g.long_blocks = u32::from(g.rng.chance(1, 6));
     g.stack_probe = g.rng.chance(1, 8);
     g.clz = g.rng.chance(1, 4);
     if g.observed {
