@@ -41,7 +41,8 @@ struct Args {
     /// Programs `cevm fuzz` may run before a mutant counts as missed.
     #[arg(long, default_value_t = 2000)]
     count: u64,
-    /// Forks (comma-separated; default: all three).
+    /// Forks `cevm fuzz` draws one from per program (comma-separated;
+    /// default: Cancun, Prague and Osaka, the forks of the issue-16 score).
     #[arg(long, value_delimiter = ',')]
     spec: Vec<String>,
     /// Only these mutants (by name; repeatable).
@@ -284,9 +285,7 @@ impl Runner<'_> {
             .args(["--count", &self.args.count.to_string()])
             .args(["--stop-on-first", "--no-minimize", "--json", "--out"])
             .arg(self.scratch.join("findings").join(sanitize(name)));
-        if !self.args.spec.is_empty() {
-            cmd.args(["--spec", &self.args.spec.join(",")]);
-        }
+        cmd.args(["--spec", &specs(self.args)]);
         let (status, stdout) = run_with_timeout(cmd, Duration::from_secs(self.args.timeout))?;
         let mut result = FuzzResult::default();
         let Some(status) = status else {
@@ -499,12 +498,22 @@ fn line(row: &Row) -> String {
     format!("{:<26} fuzz: {}{st}", row.name, row.fuzz)
 }
 
-fn markdown(rows: &[Row], args: &Args) -> String {
-    let specs = if args.spec.is_empty() {
-        "cancun,prague,osaka".to_string()
+/// The forks of the fuzz runs, as `cevm fuzz --spec` takes them.
+fn specs(args: &Args) -> String {
+    if args.spec.is_empty() {
+        DEFAULT_SPECS.to_string()
     } else {
         args.spec.join(",")
-    };
+    }
+}
+
+/// Forks fuzzed unless `--spec` says otherwise: `cevm fuzz` itself draws
+/// from every fork, but the score is kept for the three newest, where
+/// every opcode a mutant breaks exists.
+const DEFAULT_SPECS: &str = "cancun,prague,osaka";
+
+fn markdown(rows: &[Row], args: &Args) -> String {
+    let specs = specs(args);
     let mut out = format!(
         "`cevm fuzz --seed {} --count {} --spec {specs} --stop-on-first`; state tests: `cevm statetest <fixtures> --backend both`\n\n",
         args.seed, args.count
