@@ -18,11 +18,19 @@ const PUSH_LOOP_GROWTH: usize = 3;
 
 impl<R: Entropy> Gen<'_, R> {
     /// A pure opcode on operands from its family's boundaries (see
-    /// [`boundary_operand`]); the result is folded at once. Half the time
-    /// an opcode with an index operand (shifts, BYTE, SIGNEXTEND), whose
-    /// edges are the sharpest.
+    /// [`boundary_operand`]). Half the time an opcode with an index operand
+    /// (shifts, BYTE, SIGNEXTEND), whose edges are the sharpest, a quarter
+    /// of the time one whose carries and widths matter (ADD, SUB, MUL).
+    /// Half the
+    /// operands are opaque (the compiler folds constants). One probe in
+    /// three folds its result only after a JUMPDEST, one in three leaves it
+    /// on the stack for later, so that the result crosses block and region
+    /// boundaries with what the analysis knows of it (its width).
     pub(super) fn edge_probe(&mut self) {
-        let code = if self.rng.chance(1, 2) {
+        let carries = self.rng.chance(1, 4);
+        let code = if carries {
+            self.pick(&[op::ADD, op::SUB, op::MUL])
+        } else if self.rng.chance(2, 3) {
             self.pick(&[op::SHL, op::SHR, op::SAR, op::BYTE, op::SIGNEXTEND])
         } else {
             self.pure_code()
@@ -32,10 +40,24 @@ impl<R: Entropy> Gen<'_, R> {
         for position in (0..inputs).rev() {
             let v = boundary_operand(self.rng, code, position, previous);
             previous = Some(v);
-            self.push_value(v);
+            if carries && self.rng.chance(1, 2) {
+                self.push_narrow(v);
+            } else {
+                self.push_operand(v, 2);
+            }
         }
         self.emit(code);
-        self.drop_top();
+        match self.rng.below(if carries { 2 } else { 3 }) {
+            0 => {
+                self.emit(op::JUMPDEST);
+                self.drop_top();
+            }
+            // Kept: folded later, after whatever control flow comes (always
+            // half of the carry probes, whose operands are often narrow:
+            // the width the analysis gives the result matters there).
+            1 => {}
+            _ => self.drop_top(),
+        }
     }
 
     /// Fills the stack with a loop until the loop block's highest point is

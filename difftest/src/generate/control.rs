@@ -141,11 +141,12 @@ impl<R: Entropy> Gen<'_, R> {
         let l = self.label();
         match self.rng.below(6) {
             0 => {
-                // Computed target: label + x - x.
+                // Computed target: label + x - x (x opaque half the
+                // time: a jump through the dispatch).
                 let x = U256::from(self.rng.below(1000));
                 self.items.push(Item::PushLabel(l));
                 self.height += 1;
-                self.push_value(x);
+                self.push_operand(x, 2);
                 self.emit(op::ADD);
                 self.push_value(x);
                 self.emit(op::SWAP1);
@@ -196,16 +197,19 @@ impl<R: Entropy> Gen<'_, R> {
                 ]);
             }
             4 => {
-                // A JUMPDEST plus 2^64 (or more): right in the low limb only.
+                // A JUMPDEST plus 2^64 (or more): right in the low limb
+                // only. Opaque half the time, and so is the JUMPI condition,
+                // which may be non-zero in a high limb only.
                 let k = *[64usize, 128, 192, 255]
                     .get(self.rng.below(4) as usize)
                     .unwrap_or(&64);
                 self.items.push(Item::PushLabel(l));
                 self.height += 1;
-                self.push_value(U256::from(1u8) << k);
+                self.push_operand(U256::from(1u8) << k, 2);
                 self.emit(op::ADD);
                 if self.rng.chance(1, 2) {
-                    self.push_value(U256::from(1u8));
+                    let cond = U256::from(1u8) << (64 * self.rng.below(4) as usize);
+                    self.push_operand(cond, 2);
                     self.emit(op::SWAP1);
                     self.items.push(Item::Op(op::JUMPI));
                     self.height -= 2;
@@ -217,9 +221,9 @@ impl<R: Entropy> Gen<'_, R> {
             }
             _ => {
                 let target = edge_value(self.rng);
-                self.push_value(target);
+                self.push_operand(target, 2);
                 let cond = U256::from(self.rng.below(2));
-                self.push_value(cond);
+                self.push_operand(cond, 2);
                 self.emit(op::SWAP1);
                 self.items.push(Item::Op(op::JUMPI));
                 self.height -= 2;

@@ -5,8 +5,8 @@
 //! These are the shapes an optimiser resolves jumps in: one function called
 //! from several sites at different stack heights, calls nested inside
 //! function bodies, return addresses that are computed (`label + x - x`,
-//! or chosen between two landing sites by a condition) and landing sites
-//! that jump on through a computed target.
+//! or chosen between two landing sites by a condition, arithmetically or
+//! by a branch) and landing sites that jump on through a computed target.
 //!
 //! In an observed program a function's first argument is its accumulator:
 //! what its body drops is folded into it, and it is the first result.
@@ -84,8 +84,9 @@ impl<R: Entropy> Gen<'_, R> {
                 self.computed_identity();
                 Landing::One(r)
             }
-            _ => {
-                // r2 + c * (r1 - r2) for a computed c in {0, 1}.
+            6 => {
+                // r2 + c * (r1 - r2) for a computed c in {0, 1} (unknown to
+                // the compiler half the time: a return through the dispatch).
                 let (r1, r2, join) = (self.label(), self.label(), self.label());
                 self.items.extend([
                     Item::PushLabel(r1),
@@ -95,7 +96,7 @@ impl<R: Entropy> Gen<'_, R> {
                 ]);
                 self.height += 1;
                 let v = edge_value(self.rng);
-                self.push_value(v);
+                self.push_operand(v, 2);
                 self.emit(op::ISZERO);
                 if self.rng.chance(1, 2) {
                     self.emit(op::ISZERO);
@@ -105,13 +106,41 @@ impl<R: Entropy> Gen<'_, R> {
                 self.items.push(Item::Op(op::ADD));
                 Landing::Two { r1, r2, join }
             }
+            _ => {
+                // One landing address, replaced by the other unless a
+                // branch on an unknown condition skips that: the two paths
+                // join with either address on the stack, and the analysis
+                // resolves the return to a set of two destinations.
+                // Either address may come first in the code: the join
+                // meets the two destination sets in either order.
+                let (r1, r2, join) = (self.label(), self.label(), self.label());
+                let keep = self.label();
+                let (kept, replacement) = if self.rng.chance(1, 2) {
+                    (r1, r2)
+                } else {
+                    (r2, r1)
+                };
+                self.items.push(Item::PushLabel(kept));
+                self.height += 1;
+                let c = U256::from(self.rng.below(2));
+                self.push_opaque(c);
+                self.items.push(Item::PushLabel(keep));
+                self.items.push(Item::Op(op::JUMPI));
+                self.height -= 1;
+                self.items.extend([
+                    Item::Op(op::POP),
+                    Item::PushLabel(replacement),
+                    Item::Label(keep),
+                ]);
+                Landing::Two { r1, r2, join }
+            }
         }
     }
 
     /// `+ x, - x` on the top item: the same value, computed.
     fn computed_identity(&mut self) {
         let x = U256::from(self.rng.below(1 << 16));
-        self.push_value(x);
+        self.push_operand(x, 4);
         self.emit(op::ADD);
         self.push_value(x);
         self.emit(op::SWAP1);

@@ -29,6 +29,7 @@ mod calls;
 mod control;
 mod digest;
 mod functions;
+mod opaque;
 pub mod operands;
 mod straight;
 pub mod transaction;
@@ -350,7 +351,8 @@ impl<'r, R: Entropy> Gen<'r, R> {
             if role == Role::Value {
                 previous = Some(value);
             }
-            self.push_value(value);
+            // Now and then a value the compiler cannot fold (see `opaque`).
+            self.push_operand(value, if is_pure(code) { 4 } else { 8 });
         }
         self.emit(code);
     }
@@ -568,7 +570,7 @@ pub(crate) mod tests {
         }
     }
 
-    fn style() -> Style {
+    pub(crate) fn style() -> Style {
         Style {
             contracts: 1,
             own: 0,
@@ -576,7 +578,7 @@ pub(crate) mod tests {
         }
     }
 
-    fn output_of(program: Program) -> crate::Observation {
+    pub(crate) fn output_of(program: Program) -> crate::Observation {
         crate::run_reference(&alone(program), cevm_runtime::SpecId::Osaka).unwrap()
     }
 
