@@ -598,6 +598,11 @@ pub(crate) mod tests {
     /// Seals `g` and returns the digest.
     fn return_digest(mut g: Gen<'_, Xoshiro256>) -> Program {
         g.seal();
+        return_top(g)
+    }
+
+    /// The program of `g`, ending by returning its top word.
+    pub(crate) fn return_top(mut g: Gen<'_, Xoshiro256>) -> Program {
         g.items.extend([
             Item::Op(op::PUSH0),
             Item::Op(op::MSTORE),

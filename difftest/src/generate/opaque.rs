@@ -75,7 +75,7 @@ impl<R: Entropy> Gen<'_, R> {
 mod tests {
     use super::*;
     use crate::entropy::Xoshiro256;
-    use crate::generate::tests::{output_of, style};
+    use crate::generate::tests::{output_of, return_top, style};
     use crate::program::Item;
 
     /// A program returning the word `push_opaque` left on the stack.
@@ -84,14 +84,7 @@ mod tests {
         let mut g = Gen::new(&mut rng, style(), 0);
         g.push_opaque(value);
         assert!(g.items.contains(&Item::Op(op::TLOAD)));
-        g.items.extend([
-            Item::Op(op::PUSH0),
-            Item::Op(op::MSTORE),
-            Item::push_u64(32),
-            Item::Op(op::PUSH0),
-            Item::Op(op::RETURN),
-        ]);
-        output_of(g.finish())
+        output_of(return_top(g))
     }
 
     #[test]
