@@ -39,6 +39,12 @@ pub struct FuzzArgs {
     /// program).
     #[arg(long, value_enum, default_value = "jit")]
     backend: FuzzBackend,
+    /// Stop at the first mismatch or panic: programs run in chunks, in
+    /// order, and the campaign ends after the first chunk with a failure
+    /// (`first_failure` is then the lowest failing index; the mutation
+    /// check uses it).
+    #[arg(long)]
+    stop_on_first: bool,
     /// End stdout with one JSON summary line.
     #[arg(long)]
     json: bool,
@@ -58,10 +64,15 @@ struct JsonSummary {
     programs: u64,
     mismatches: usize,
     panics: usize,
+    errors: usize,
+    /// Lowest index of a failing program (with `--stop-on-first`: the
+    /// program after which the campaign stopped).
+    first_failure: Option<u64>,
     seconds: f64,
     /// With `--backend tiered`: programs whose transaction switched tier.
     #[serde(skip_serializing_if = "Option::is_none")]
     programs_switching: Option<u64>,
+    programs_per_second: f64,
 }
 
 fn parse_specs(names: &[String]) -> Result<Vec<SpecId>> {
@@ -101,12 +112,13 @@ fn print_report(report: &CampaignReport) {
         println!("ERROR program {}: {}", error.index, error.message);
     }
     println!(
-        "{} programs, {} mismatches, {} panics, {} errors in {:.1}s",
+        "{} programs, {} mismatches, {} panics, {} errors in {:.1}s ({:.0} programs/s)",
         report.programs,
         report.mismatches.len(),
         report.panics.len(),
         report.errors.len(),
-        report.seconds
+        report.seconds,
+        report.programs as f64 / report.seconds.max(1e-9)
     );
 }
 
@@ -123,6 +135,7 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
             FuzzBackend::Jit => Candidate::Jit,
             FuzzBackend::Tiered => Candidate::Tiered,
         },
+        stop_on_first: args.stop_on_first,
     };
     let progress = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(args.count);
@@ -159,8 +172,11 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
             programs: report.programs,
             mismatches: report.mismatches.len(),
             panics: report.panics.len(),
+            errors: report.errors.len(),
+            first_failure: report.first_failure,
             seconds: report.seconds,
             programs_switching: tiered.then_some(report.programs_switching),
+            programs_per_second: report.programs as f64 / report.seconds.max(1e-9),
         };
         println!("{}", serde_json::to_string(&summary)?);
     }

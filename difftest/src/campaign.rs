@@ -38,6 +38,11 @@ pub struct CampaignConfig {
     pub out_dir: Option<PathBuf>,
     /// Whether mismatches are minimized before they are reported.
     pub minimize: bool,
+    /// Stop after the first chunk of programs that holds a mismatch, a
+    /// panic or an error (chunks run in order, programs within a chunk in
+    /// parallel), so that [`CampaignReport::first_failure`] is the lowest
+    /// failing index whatever the thread count.
+    pub stop_on_first: bool,
     /// The backend checked against the interpreter.
     pub candidate: Candidate,
 }
@@ -93,6 +98,9 @@ pub struct CampaignReport {
     pub programs_switching: u64,
     /// Wall-clock time.
     pub seconds: f64,
+    /// The lowest index of a program that mismatched, panicked or could
+    /// not be compared.
+    pub first_failure: Option<u64>,
 }
 
 enum ProgramResult {
@@ -306,17 +314,42 @@ fn run_program(config: &CampaignConfig, index: u64) -> ProgramResult {
     }))
 }
 
+/// Programs per chunk when stopping on the first failure: a few per
+/// thread, so that the threads stay busy and little runs past the failure.
+fn chunk_size() -> u64 {
+    (4 * rayon::current_num_threads() as u64).max(16)
+}
+
 /// Runs the campaign; `on_done` is called after each program (progress).
 pub fn run_campaign(config: &CampaignConfig, on_done: &(dyn Fn() + Sync)) -> CampaignReport {
     let started = Instant::now();
-    let results: Vec<ProgramResult> = (config.start..config.start.saturating_add(config.count))
-        .into_par_iter()
-        .map(|index| {
-            let r = run_program(config, index);
-            on_done();
-            r
-        })
-        .collect();
+    let end = config.start.saturating_add(config.count);
+    let run = |range: std::ops::Range<u64>| -> Vec<ProgramResult> {
+        range
+            .into_par_iter()
+            .map(|index| {
+                let r = run_program(config, index);
+                on_done();
+                r
+            })
+            .collect()
+    };
+    let mut results = Vec::new();
+    if config.stop_on_first {
+        let mut next = config.start;
+        while next < end {
+            let chunk_end = next.saturating_add(chunk_size()).min(end);
+            let chunk = run(next..chunk_end);
+            let failed = chunk.iter().any(|r| !matches!(r, ProgramResult::Agree(_)));
+            results.extend(chunk);
+            if failed {
+                break;
+            }
+            next = chunk_end;
+        }
+    } else {
+        results = run(config.start..end);
+    }
     let mut report = CampaignReport {
         programs: results.len() as u64,
         ..CampaignReport::default()
@@ -332,6 +365,13 @@ pub fn run_campaign(config: &CampaignConfig, on_done: &(dyn Fn() + Sync)) -> Cam
             ProgramResult::Error(f) => report.errors.push(f),
         }
     }
+    report.first_failure = report
+        .mismatches
+        .iter()
+        .map(|f| f.index)
+        .chain(report.panics.iter().map(|f| f.index))
+        .chain(report.errors.iter().map(|f| f.index))
+        .min();
     report.seconds = started.elapsed().as_secs_f64();
     report
 }

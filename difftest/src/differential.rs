@@ -2,7 +2,7 @@
 //! the compiled backend; and the reproducer file for a mismatch.
 
 use crate::compare::{differences, Difference, Field};
-use crate::observe::{accounts_json, observe, Observation};
+use crate::observe::{accounts_json, observe, Observation, StatusClass};
 use crate::scenario::{PostExpectation, Scenario};
 use cevm_compiler::JitExecutor;
 use cevm_interp::Interpreter;
@@ -62,12 +62,14 @@ pub fn run_reference(scenario: &Scenario, spec: SpecId) -> Result<Observation, D
     Ok(observe(&case, spec, &Interpreter::new())?)
 }
 
-/// Runs `scenario` under `spec` on both backends; `Some` when they disagree.
-/// A fresh JIT executor is used each time so that compiled code from
-/// earlier scenarios neither accumulates nor hides compilation errors.
+/// Runs `scenario` under `spec` on both backends, with its own gas limit
+/// and with exactly the gas it needs and one less (see
+/// [`compare_with_exact_gas`]); `Some` when they disagree. A fresh JIT
+/// executor is used each time so that compiled code from earlier scenarios
+/// neither accumulates nor hides compilation errors.
 pub fn compare_backends(scenario: &Scenario, spec: SpecId) -> Result<Option<Mismatch>, DiffError> {
     let jit = JitExecutor::new();
-    let mismatch = compare_executors(scenario, spec, &Interpreter::new(), &jit)?;
+    let mismatch = compare_with_exact_gas(scenario, spec, &Interpreter::new(), &jit)?;
     with_compile_failures(mismatch, jit.failures(), scenario, spec)
 }
 
@@ -137,20 +139,78 @@ pub fn compare_executors(
     reference: &dyn Executor,
     candidate: &dyn Executor,
 ) -> Result<Option<Mismatch>, DiffError> {
+    compare_once(scenario, spec, reference, candidate).map(|(_, m)| m)
+}
+
+/// [`compare_executors`], also returning the reference's observation.
+fn compare_once(
+    scenario: &Scenario,
+    spec: SpecId,
+    reference: &dyn Executor,
+    candidate: &dyn Executor,
+) -> Result<(Observation, Option<Mismatch>), DiffError> {
     let case = scenario.to_test_case(spec)?;
     let expected = observe(&case, spec, reference)?;
     let actual = observe(&case, spec, candidate)?;
     let diffs = differences("interpreter", &expected, "jit", &actual);
     if diffs.is_empty() {
-        return Ok(None);
+        return Ok((expected, None));
     }
-    Ok(Some(Mismatch {
+    let mismatch = Mismatch {
         spec,
         scenario: scenario.clone(),
-        reference: expected,
+        reference: expected.clone(),
         compiled: actual,
         differences: diffs,
-    }))
+    };
+    Ok((expected, Some(mismatch)))
+}
+
+/// The gas limits of the exact-gas runs after a reference run `observed`
+/// with `scenario`'s limit: if the transaction ran and did not halt (a
+/// halt spends all the gas, which says nothing about what was needed), the
+/// gas it used before its refund, and one less. The first runs out of gas
+/// nowhere, ending with nothing left; the second runs out of gas at the
+/// last point where gas is charged. A program whose behaviour depends on
+/// the gas it has (GAS, the 63/64 rule of calls) may do something else
+/// with less gas: still a valid comparison, just not at the boundary.
+pub fn exact_gas_limits(scenario: &Scenario, observed: &Observation) -> Vec<u64> {
+    if !matches!(observed.class, StatusClass::Success | StatusClass::Revert) {
+        return Vec::new();
+    }
+    let needed = observed.gas_used.saturating_add(observed.gas_refunded);
+    [needed, needed.saturating_sub(1)]
+        .into_iter()
+        .filter(|&limit| limit < scenario.gas_limit)
+        .collect()
+}
+
+/// Compares `scenario` as generated, then again with each of its
+/// [`exact_gas_limits`], so that the compiled code's gas checks meet their
+/// boundary (a block entry check that needs one gas too many, a runtime
+/// call that spends gas charged in advance for its block...). The first
+/// disagreement is returned; its scenario carries the gas limit it ran
+/// with. `candidate` keeps its compiled code between the runs.
+pub fn compare_with_exact_gas(
+    scenario: &Scenario,
+    spec: SpecId,
+    reference: &dyn Executor,
+    candidate: &dyn Executor,
+) -> Result<Option<Mismatch>, DiffError> {
+    let (expected, mismatch) = compare_once(scenario, spec, reference, candidate)?;
+    if mismatch.is_some() {
+        return Ok(mismatch);
+    }
+    for gas_limit in exact_gas_limits(scenario, &expected) {
+        let probe = Scenario {
+            gas_limit,
+            ..scenario.clone()
+        };
+        if let Some(m) = compare_executors(&probe, spec, reference, candidate)? {
+            return Ok(Some(m));
+        }
+    }
+    Ok(None)
 }
 
 /// The state-test file for a mismatch: one test named `name` whose `post`
@@ -201,4 +261,55 @@ pub fn write_reproducer(
     let text = serde_json::to_string_pretty(&reproducer_json(name, mismatch, origin))?;
     std::fs::write(&path, text).map_err(io)?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::tests::alone;
+    use crate::program::{Item, Program};
+    use alloy_primitives::U256;
+    use cevm_runtime::opcode::op;
+
+    #[test]
+    fn exact_gas_is_enough_and_one_less_is_not() {
+        // SSTORE(1, v) then STOP; v = 0 clears a pre-set slot (a refund).
+        for (value, preset) in [(7u64, 0u64), (0, 5)] {
+            let program = Program::new(vec![
+                Item::push_u64(value),
+                Item::push_u64(1),
+                Item::Op(op::SSTORE),
+                Item::Op(op::STOP),
+            ]);
+            let mut scenario = alone(program);
+            if preset != 0 {
+                scenario.contracts[0].storage = vec![(U256::from(1), U256::from(preset))];
+            }
+            let spec = SpecId::Osaka;
+            let first = run_reference(&scenario, spec).unwrap();
+            assert_eq!(first.gas_refunded > 0, preset != 0);
+            let limits = exact_gas_limits(&scenario, &first);
+            assert_eq!(limits.len(), 2);
+            let run = |gas_limit| {
+                let s = Scenario {
+                    gas_limit,
+                    ..scenario.clone()
+                };
+                run_reference(&s, spec).unwrap()
+            };
+            let exact = run(limits[0]);
+            assert_eq!(exact.class, StatusClass::Success, "{}", exact.status);
+            assert_eq!(exact.gas_used, first.gas_used);
+            let short = run(limits[1]);
+            assert_eq!(short.class, StatusClass::Halt, "{}", short.status);
+        }
+    }
+
+    #[test]
+    fn halted_runs_get_no_exact_gas_runs() {
+        let scenario = alone(Program::new(vec![Item::Op(op::INVALID)]));
+        let observed = run_reference(&scenario, SpecId::Osaka).unwrap();
+        assert_eq!(observed.class, StatusClass::Halt);
+        assert!(exact_gas_limits(&scenario, &observed).is_empty());
+    }
 }

@@ -26,6 +26,7 @@ pub mod entropy;
 pub mod fuzz_input;
 pub mod generate;
 pub mod minimize;
+pub mod mutants;
 pub mod observe;
 pub mod program;
 pub mod scenario;

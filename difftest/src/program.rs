@@ -21,6 +21,9 @@ pub enum Item {
     PushLabel(u32),
     /// A JUMPDEST that `PushLabel` items with the same id refer to.
     Label(u32),
+    /// A position (no byte) that `PushLabel` items may refer to: a jump
+    /// target that is not a JUMPDEST.
+    Mark(u32),
     /// Bytes copied verbatim (random code, truncated pushes, ...).
     Raw(Vec<u8>),
 }
@@ -43,6 +46,7 @@ impl Item {
     pub fn len(&self) -> usize {
         match self {
             Item::Op(_) | Item::Label(_) => 1,
+            Item::Mark(_) => 0,
             Item::Push(bytes) => 1 + bytes.len(),
             Item::PushLabel(_) => 3,
             Item::Raw(bytes) => bytes.len(),
@@ -80,7 +84,7 @@ impl Program {
         let mut offsets: HashMap<u32, usize> = HashMap::new();
         let mut pc = 0usize;
         for item in &self.items {
-            if let Item::Label(id) = item {
+            if let Item::Label(id) | Item::Mark(id) = item {
                 offsets.entry(*id).or_insert(pc);
             }
             pc += item.len();
@@ -104,6 +108,7 @@ impl Program {
                     code.extend_from_slice(&(target as u16).to_be_bytes());
                 }
                 Item::Label(_) => code.push(op::JUMPDEST),
+                Item::Mark(_) => {}
                 Item::Raw(bytes) => code.extend_from_slice(bytes),
             }
         }
@@ -130,6 +135,7 @@ impl Program {
                 Item::Push(bytes) => writeln!(out, "PUSH{} 0x{}", bytes.len(), hex(bytes)),
                 Item::PushLabel(id) => writeln!(out, "PUSH2 @L{id}"),
                 Item::Label(id) => writeln!(out, "L{id}: JUMPDEST"),
+                Item::Mark(id) => writeln!(out, "L{id}:"),
                 Item::Raw(bytes) => writeln!(out, "RAW 0x{}", hex(bytes)),
             };
         }
@@ -164,6 +170,18 @@ mod tests {
             p.assemble(),
             vec![0x61, 0x00, 0x08, 0x56, 0x5f, 0x61, 0x12, 0x34, 0x5b, 0x00]
         );
+    }
+
+    #[test]
+    fn marks_are_targets_without_a_byte() {
+        let p = Program::new(vec![
+            Item::PushLabel(2),
+            Item::Op(op::JUMP),
+            Item::Mark(2),
+            Item::Op(op::STOP),
+        ]);
+        assert_eq!(p.assemble(), vec![0x61, 0x00, 0x04, 0x56, 0x00]);
+        assert_eq!(p.listing(), "PUSH2 @L2\nJUMP\nL2:\nSTOP\n");
     }
 
     #[test]

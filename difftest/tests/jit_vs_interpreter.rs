@@ -22,6 +22,7 @@ fn jit_agrees_with_interpreter() {
         out_dir: None,
         minimize: false,
         candidate: Candidate::Jit,
+        stop_on_first: false,
     };
     let report = run_campaign(&config, &|| {});
     println!(

@@ -19,6 +19,7 @@ fn tiered_executor_agrees_with_interpreter_across_tier_switches() {
         specs: SpecId::SUPPORTED.to_vec(),
         out_dir: None,
         minimize: false,
+        stop_on_first: false,
         candidate: Candidate::Tiered,
     };
     let report = run_campaign(&config, &|| {});

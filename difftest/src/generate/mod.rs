@@ -2,17 +2,36 @@
 //!
 //! A structured program is a sequence of fragments. The generator tracks the
 //! stack height it can rely on, pushes operands chosen for each argument's
-//! role (see [`operands`]) and keeps the height bounded, so that most
-//! programs run to their end (or to an interesting failure) instead of
-//! underflowing at the first instruction. Fragments: arithmetic and bitwise
-//! operations with edge operands, memory and copies at odd and large
-//! offsets, storage and transient storage, logs, KECCAK256, calls of every
-//! kind to the other contracts and to precompiles, CREATE/CREATE2 of
-//! generated init code, counted loops, forward conditional jumps, computed
-//! and invalid jumps, deliberate stack errors and random bytes. Some
+//! role (see [`operands`]: limb, half and sign boundaries, shift and byte
+//! indices, memory offsets at word boundaries) and keeps the height
+//! bounded, so that most programs run to their end (or to an interesting
+//! failure) instead of underflowing at the first instruction.
+//!
+//! Fragments: arithmetic and bitwise operations, memory and copies at odd,
+//! large and expansion-boundary offsets, storage and transient storage,
+//! logs, KECCAK256, calls of every kind to the other contracts and to
+//! precompiles, CREATE/CREATE2 of generated init code, counted loops,
+//! forward conditional jumps, computed and invalid jumps, deliberate stack
+//! errors and random bytes (see `control` and `calls`); internal functions
+//! called the way Solidity calls them, through a pushed return address
+//! (`functions`); straight-line blocks of hundreds of instructions
+//! (`straight`); stack heights driven to exactly 1024 (`boundary`). Some
 //! programs are plain random bytes.
+//!
+//! Most programs are *observed* (`digest`): a wrong value must not vanish
+//! before anything the comparison sees depends on it. Values the program
+//! drops are folded into an accumulator at the bottom of its stack, and
+//! before the frame ends the live stack, the memory and the return data are
+//! hashed into a digest that the frame returns, reverts with or stores.
 
+mod boundary;
+mod calls;
+mod control;
+mod digest;
+mod functions;
+mod opaque;
 pub mod operands;
+mod straight;
 pub mod transaction;
 
 use crate::entropy::Entropy;
@@ -21,10 +40,14 @@ use crate::scenario::{ContractSpec, Scenario, MAX_CONTRACTS};
 use crate::tx_kind::TxKind;
 use alloy_primitives::U256;
 use cevm_runtime::opcode::{self, op, OPCODES};
-use operands::{edge_value, operand, roles, Role, Style};
+use functions::Function;
+use operands::{near_value, operand, roles, Role, Style};
 
 /// Height above which the generator pops before adding more.
 const HIGH_WATER: usize = 24;
+/// The same in observed programs: dropped items are folded into the
+/// accumulator, which DUP16 and SWAP16 reach only from 15 items above it.
+const FOLD_HIGH_WATER: usize = 12;
 
 /// Generates one scenario: 1 to [`MAX_CONTRACTS`] contracts, a gas limit
 /// from tight to generous, a value, call data, the transaction kind and
@@ -33,10 +56,13 @@ pub fn generate_scenario<R: Entropy>(rng: &mut R) -> Scenario {
     let count = 1 + rng.below(MAX_CONTRACTS as u64) as usize;
     let contracts: Vec<ContractSpec> = (0..count)
         .map(|index| {
+            // Fragments; observed programs add folds, digests and function
+            // bodies, and compile time (which bounds the fuzzer's speed)
+            // grows with the instruction count.
             let size = match rng.below(4) {
                 0 => rng.range(1, 20),
-                1 | 2 => rng.range(20, 120),
-                _ => rng.range(120, 300),
+                1 | 2 => rng.range(15, 45),
+                _ => rng.range(45, 90),
             } as usize;
             let balance = match rng.below(3) {
                 0 => U256::ZERO,
@@ -107,23 +133,24 @@ pub fn generate_program<R: Entropy>(
     if rng.chance(1, 12) {
         return Program::raw(random_code(rng, size * 2));
     }
-    let wild = rng.chance(1, 6);
-    let dangers = u32::from(rng.chance(1, 3));
-    let mut g = Gen {
-        rng,
-        items: Vec::new(),
-        height: 0,
-        next_label: 0,
-        style: Style {
-            contracts,
-            own,
-            wild,
-        },
-        dangers,
+    let style = Style {
+        contracts,
+        own,
+        wild: rng.chance(1, 6),
     };
+    // Callees' failures are seen by their callers: they get dangers more often.
+    let dangers = u32::from(rng.chance(1, if own == 0 { 3 } else { 2 }));
+    let mut g = Gen::new(rng, style, dangers);
+    g.observed = g.rng.chance(7, 8);
+    g.long_blocks = u32::from(g.rng.chance(1, 6));
+    g.stack_probe = g.rng.chance(1, 8);
+    g.clz = g.rng.chance(1, 4);
+    if g.observed {
+        g.start_accumulator();
+    }
     g.fragments(size, 0);
     g.terminator();
-    Program::new(g.items)
+    g.finish()
 }
 
 /// Random bytes, mostly defined opcodes so that something executes.
@@ -140,17 +167,56 @@ fn random_code<R: Entropy>(rng: &mut R, len: usize) -> Vec<u8> {
         .collect()
 }
 
-struct Gen<'r, R: Entropy> {
+/// The generator's state for one program.
+pub(crate) struct Gen<'r, R: Entropy> {
     rng: &'r mut R,
     items: Vec<Item>,
-    /// Stack items the code emitted so far can rely on.
+    /// Stack items the code emitted so far can rely on: the view of the
+    /// current fragment.
     height: usize,
+    /// Items below the view that belong to enclosing fragments (loop
+    /// counters, ...), above the accumulator if there is one.
+    hidden: usize,
+    /// Whether a fold accumulator sits right below the hidden items.
+    acc: bool,
+    /// Whether the program is observed (accumulator and digest).
+    observed: bool,
+    /// Whether `acc + hidden + height` is the frame's stack height (false
+    /// inside function bodies and after random bytes).
+    absolute: bool,
     next_label: u32,
     style: Style,
     /// Fragments still to place that usually end the program at once
     /// (stack errors, bad jumps, random bytes, early terminators): at most
     /// one per program, so that most programs run to their end.
     dangers: u32,
+    /// Long straight-line blocks still to place.
+    long_blocks: u32,
+    /// Whether a stack-limit probe is still to place.
+    stack_probe: bool,
+    /// Whether CLZ may be generated: it is undefined before Osaka, where it
+    /// ends the frame, so only some programs use it.
+    clz: bool,
+    /// Internal functions defined so far.
+    functions: Vec<Function>,
+    /// The function whose body is being generated (it may call only
+    /// functions defined before it: no recursion).
+    current_function: Option<usize>,
+    /// Function bodies, placed after the program's end.
+    deferred: Vec<Item>,
+}
+
+/// What the generator knows about the stack at a point of the code; saved
+/// and restored around code reached with another stack (function bodies,
+/// early terminators).
+#[derive(Clone, Copy, Debug)]
+struct View {
+    height: usize,
+    hidden: usize,
+    acc: bool,
+    absolute: bool,
+    dangers: u32,
+    current_function: Option<usize>,
 }
 
 /// Opcodes whose arguments and results are plain values.
@@ -168,7 +234,58 @@ fn is_environment(code: u8) -> bool {
         || matches!(code, op::PC | op::MSIZE | op::GAS)
 }
 
-impl<R: Entropy> Gen<'_, R> {
+impl<'r, R: Entropy> Gen<'r, R> {
+    fn new(rng: &'r mut R, style: Style, dangers: u32) -> Self {
+        Gen {
+            rng,
+            items: Vec::new(),
+            height: 0,
+            hidden: 0,
+            acc: false,
+            observed: false,
+            absolute: true,
+            next_label: 0,
+            style,
+            dangers,
+            long_blocks: 0,
+            stack_probe: false,
+            clz: false,
+            functions: Vec::new(),
+            current_function: None,
+            deferred: Vec::new(),
+        }
+    }
+
+    fn view(&self) -> View {
+        View {
+            height: self.height,
+            hidden: self.hidden,
+            acc: self.acc,
+            absolute: self.absolute,
+            dangers: self.dangers,
+            current_function: self.current_function,
+        }
+    }
+
+    fn set_view(&mut self, v: View) {
+        self.height = v.height;
+        self.hidden = v.hidden;
+        self.acc = v.acc;
+        self.absolute = v.absolute;
+        self.dangers = v.dangers;
+        self.current_function = v.current_function;
+    }
+
+    /// The program: the main body, then the function bodies.
+    fn finish(mut self) -> Program {
+        if !self.deferred.is_empty() {
+            // Function bodies are entered only through calls.
+            self.items.push(Item::Op(op::STOP));
+            self.items.append(&mut self.deferred);
+        }
+        Program::new(self.items)
+    }
+
     fn label(&mut self) -> u32 {
         self.next_label += 1;
         self.next_label
@@ -188,6 +305,12 @@ impl<R: Entropy> Gen<'_, R> {
         self.height += 1;
     }
 
+    /// Pushes an item the generator does not count (a label, a constant of
+    /// a fixed shape).
+    fn raw_item(&mut self, item: Item) {
+        self.items.push(item);
+    }
+
     fn emit(&mut self, code: u8) {
         self.items.push(Item::Op(code));
         if let Some(info) = opcode::info(code) {
@@ -197,7 +320,9 @@ impl<R: Entropy> Gen<'_, R> {
 
     /// Emits `code` with its arguments: the deepest ones may come from the
     /// stack (computed values) for opcodes taking plain values; the others
-    /// are pushed, chosen for their role.
+    /// are pushed, chosen for their role. A plain value is sometimes chosen
+    /// close to the one pushed before it (equal, one apart, negated), which
+    /// puts comparisons and carries on their boundaries.
     fn op_with_operands(&mut self, code: u8) {
         let Some(info) = opcode::info(code) else {
             self.items.push(Item::Op(code));
@@ -211,6 +336,7 @@ impl<R: Entropy> Gen<'_, R> {
         } else {
             0
         };
+        let mut previous: Option<U256> = None;
         // Push the arguments from the deepest pushed one to the top.
         for position in (0..n - from_stack).rev() {
             let role = arg_roles.map_or(Role::Value, |r| r[position]);
@@ -218,8 +344,15 @@ impl<R: Entropy> Gen<'_, R> {
                 self.emit(op::GAS);
                 continue;
             }
-            let value = operand(self.rng, role, self.style);
-            self.push_value(value);
+            let value = match previous {
+                Some(p) if role == Role::Value && self.rng.chance(1, 4) => near_value(self.rng, p),
+                _ => operand(self.rng, role, self.style),
+            };
+            if role == Role::Value {
+                previous = Some(value);
+            }
+            // Now and then a value the compiler cannot fold (see `opaque`).
+            self.push_operand(value, if is_pure(code) { 4 } else { 8 });
         }
         self.emit(code);
     }
@@ -234,6 +367,12 @@ impl<R: Entropy> Gen<'_, R> {
         codes[self.rng.below(codes.len() as u64) as usize]
     }
 
+    /// A pure opcode (CLZ only if the program may use it).
+    fn pure_code(&mut self) -> u8 {
+        let clz = self.clz;
+        self.pick_code(|c| is_pure(c) && (clz || c != op::CLZ))
+    }
+
     fn pick(&mut self, codes: &[u8]) -> u8 {
         codes[self.rng.below(codes.len() as u64) as usize]
     }
@@ -242,10 +381,15 @@ impl<R: Entropy> Gen<'_, R> {
     fn fragments(&mut self, budget: usize, depth: u32) {
         let mut left = budget;
         while left > 0 {
-            if self.height > HIGH_WATER {
-                let pops = self.rng.range(1, (self.height - HIGH_WATER + 4) as u64);
-                for _ in 0..pops {
-                    self.emit(op::POP);
+            let high_water = if self.acc {
+                FOLD_HIGH_WATER
+            } else {
+                HIGH_WATER
+            };
+            if self.height > high_water {
+                let drops = self.rng.range(1, (self.height - high_water + 4) as u64);
+                for _ in 0..drops {
+                    self.drop_top();
                 }
             }
             if self.dangers > 0 && self.rng.chance(1, left as u64) {
@@ -255,6 +399,8 @@ impl<R: Entropy> Gen<'_, R> {
                 continue;
             }
             let nested = depth < 2 && left > 6;
+            let top_level = depth == 0 && self.current_function.is_none();
+            let stack_limit = self.stack_probe && top_level && self.absolute;
             let weights = [
                 30,                                       // pure arithmetic
                 12,                                       // memory and copies
@@ -262,14 +408,19 @@ impl<R: Entropy> Gen<'_, R> {
                 7,                                        // environment
                 3,                                        // logs
                 6,                                        // calls
-                if depth == 0 { 1 } else { 0 },           // creates
+                u32::from(top_level),                     // creates
                 if nested && depth == 0 { 4 } else { 1 }, // loop
                 if nested { 4 } else { 0 },               // forward conditional jump
                 6,                                        // stack shuffling
+                if depth < 2 { 3 } else { 0 },            // internal function call
+                if self.long_blocks > 0 { 2 } else { 0 }, // long straight-line block
+                3,                                        // memory expansion boundary
+                u32::from(stack_limit),                   // stack filled to the limit
+                8,                                        // boundary operands
             ];
             let used = match self.rng.weighted(&weights) {
                 0 => {
-                    let code = self.pick_code(is_pure);
+                    let code = self.pure_code();
                     self.op_with_operands(code);
                     1
                 }
@@ -313,6 +464,25 @@ impl<R: Entropy> Gen<'_, R> {
                 }
                 7 => self.counted_loop(left, depth),
                 8 => self.forward_skip(left, depth),
+                10 => self.call_function(depth),
+                11 => {
+                    self.long_blocks -= 1;
+                    self.straight_line()
+                }
+                12 => {
+                    self.memory_edge();
+                    1
+                }
+                14 => {
+                    self.edge_probe();
+                    1
+                }
+                13 => {
+                    self.stack_probe = false;
+                    let delta = [-1, 0, 0, 0, 1][self.rng.below(5) as usize];
+                    self.stack_limit(delta);
+                    4
+                }
                 _ => {
                     self.shuffle();
                     1
@@ -321,313 +491,10 @@ impl<R: Entropy> Gen<'_, R> {
             left = left.saturating_sub(used);
         }
     }
-
-    /// One fragment that usually ends the program: a bad or computed jump,
-    /// random bytes, an early terminator, a stack error, or a
-    /// RETURNDATACOPY with arbitrary bounds.
-    fn danger(&mut self) {
-        match self.rng.below(5) {
-            0 => self.odd_jump(),
-            1 => {
-                let n = self.rng.range(1, 12) as usize;
-                let bytes = random_code(self.rng, n);
-                self.items.push(Item::Raw(bytes));
-            }
-            2 => self.terminator(),
-            3 => self.stack_error(),
-            _ => self.op_with_operands(op::RETURNDATACOPY),
-        }
-    }
-
-    fn shuffle(&mut self) {
-        if self.height == 0 {
-            let v = U256::from(self.rng.below(4));
-            self.push_value(v);
-            return;
-        }
-        let depth = self.rng.range(1, self.height.min(16) as u64) as u8;
-        match self.rng.below(3) {
-            0 => self.emit(op::DUP1 + depth - 1),
-            1 if self.height >= 2 => {
-                let d = self.rng.range(1, (self.height - 1).min(16) as u64) as u8;
-                self.emit(op::SWAP1 + d - 1);
-            }
-            _ => self.emit(op::POP),
-        }
-    }
-
-    /// A call of any kind, sometimes followed by a copy of the return data.
-    fn call(&mut self) {
-        let code = self.pick(&[op::CALL, op::CALLCODE, op::DELEGATECALL, op::STATICCALL]);
-        self.op_with_operands(code);
-        if self.rng.chance(1, 2) {
-            self.emit(op::POP);
-        }
-        if self.rng.chance(1, 3) {
-            // RETURNDATACOPY(dest, 0, RETURNDATASIZE): always in bounds.
-            self.emit(op::RETURNDATASIZE);
-            self.push_value(U256::ZERO);
-            let dest = operand(self.rng, Role::MemOffset, self.style);
-            self.push_value(dest);
-            self.emit(op::RETURNDATACOPY);
-        }
-    }
-
-    /// Writes generated init code to memory and runs CREATE or CREATE2 on it.
-    fn create(&mut self, depth: u32) {
-        let init = self.init_code(depth);
-        let base = *[0u64, 64, 200]
-            .get(self.rng.below(3) as usize)
-            .unwrap_or(&0);
-        for (k, chunk) in init.chunks(32).enumerate() {
-            let mut word = [0u8; 32];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.push_value(U256::from_be_bytes(word));
-            self.push_value(U256::from(base + 32 * k as u64));
-            self.emit(op::MSTORE);
-        }
-        let create2 = self.rng.chance(1, 2);
-        if create2 {
-            let salt = operand(self.rng, Role::Salt, self.style);
-            self.push_value(salt);
-        }
-        let len = if self.rng.chance(1, 10) {
-            operand(self.rng, Role::MemLength, self.style)
-        } else {
-            U256::from(init.len())
-        };
-        self.push_value(len);
-        self.push_value(U256::from(base));
-        let value = operand(self.rng, Role::CallValue, self.style);
-        self.push_value(value);
-        self.emit(if create2 { op::CREATE2 } else { op::CREATE });
-        if self.rng.chance(1, 2) {
-            // Call the new contract (or address zero if the create failed).
-            for _ in 0..4 {
-                self.push_value(U256::ZERO);
-            }
-            self.emit(op::DUP5);
-            self.emit(op::GAS);
-            self.emit(op::STATICCALL);
-            self.emit(op::POP);
-        }
-    }
-
-    /// Init code: a short generated body, then code that returns the
-    /// runtime code appended to it; sometimes runtime code starting with
-    /// 0xEF (rejected, EIP-3541) or a too-large deployment (EIP-170).
-    fn init_code(&mut self, depth: u32) -> Vec<u8> {
-        let body_size = self.rng.range(0, 12) as usize;
-        let mut body = Gen {
-            rng: &mut *self.rng,
-            items: Vec::new(),
-            height: 0,
-            next_label: 0,
-            style: self.style,
-            dangers: 0,
-        };
-        body.fragments(body_size, depth + 1);
-        for _ in 0..body.height {
-            body.items.push(Item::Op(op::POP));
-        }
-        let mut code = Program::new(body.items).assemble();
-        let runtime = match self.rng.below(20) {
-            0 => vec![0xef, 0x00],
-            1 | 2 => Vec::new(),
-            _ => {
-                let size = self.rng.range(1, 10) as usize;
-                generate_program(self.rng, self.style.contracts, self.style.contracts, size)
-                    .assemble()
-            }
-        };
-        let deploy_len = if self.rng.chance(1, 40) {
-            0x6001 // one byte over the EIP-170 limit
-        } else {
-            runtime.len() as u64
-        };
-        // PUSH2 len, PUSH2 start, PUSH0, CODECOPY, PUSH2 len, PUSH0, RETURN.
-        let start = code.len() + 13;
-        code.push(op::PUSH2);
-        code.extend_from_slice(&(runtime.len() as u16).to_be_bytes());
-        code.push(op::PUSH2);
-        code.extend_from_slice(&(start as u16).to_be_bytes());
-        code.extend_from_slice(&[op::PUSH0, op::CODECOPY, op::PUSH2]);
-        code.extend_from_slice(&(deploy_len as u16).to_be_bytes());
-        code.extend_from_slice(&[op::PUSH0, op::RETURN]);
-        code.extend_from_slice(&runtime);
-        code
-    }
-
-    /// Generates a body that leaves the stack as it found it: the enclosing
-    /// items are out of its reach.
-    fn balanced_body(&mut self, budget: usize, depth: u32) {
-        let saved = self.height;
-        self.height = 0;
-        self.fragments(budget, depth);
-        for _ in 0..self.height {
-            self.items.push(Item::Op(op::POP));
-        }
-        self.height = saved;
-    }
-
-    /// `PUSH n; L: JUMPDEST; body; counter - 1; DUP1; PUSH @L; JUMPI; POP`:
-    /// a loop with a bounded trip count (rarely 0, which wraps the counter
-    /// and runs until the gas is gone).
-    fn counted_loop(&mut self, left: usize, depth: u32) -> usize {
-        let budget = self.rng.range(1, (left / 2).clamp(1, 12) as u64) as usize;
-        let trips = if self.rng.chance(1, 60) {
-            0
-        } else if self.rng.chance(1, 8) {
-            self.rng.range(7, 40)
-        } else {
-            self.rng.range(1, 6)
-        };
-        self.push_value(U256::from(trips));
-        let l = self.label();
-        self.items.push(Item::Label(l));
-        self.balanced_body(budget, depth + 1);
-        self.items.extend([
-            Item::push_u64(1),
-            Item::Op(op::SWAP1),
-            Item::Op(op::SUB),
-            Item::Op(op::DUP1),
-            Item::PushLabel(l),
-            Item::Op(op::JUMPI),
-            Item::Op(op::POP),
-        ]);
-        self.height -= 1;
-        budget + 2
-    }
-
-    /// `cond; PUSH @L; JUMPI; body; L: JUMPDEST`, the condition constant,
-    /// computed or read from the environment.
-    fn forward_skip(&mut self, left: usize, depth: u32) -> usize {
-        let budget = self.rng.range(1, (left / 2).clamp(1, 10) as u64) as usize;
-        match self.rng.below(3) {
-            0 => {
-                let v = U256::from(self.rng.below(2));
-                self.push_value(v);
-            }
-            1 => {
-                let code = self.pick(&[op::GAS, op::CALLVALUE, op::CALLDATASIZE, op::MSIZE]);
-                self.emit(code);
-            }
-            _ => {
-                let code = self.pick(&[op::LT, op::GT, op::SLT, op::EQ, op::AND]);
-                self.op_with_operands(code);
-            }
-        }
-        let l = self.label();
-        self.items.push(Item::PushLabel(l));
-        self.items.push(Item::Op(op::JUMPI));
-        self.height -= 1;
-        self.balanced_body(budget, depth + 1);
-        self.items.push(Item::Label(l));
-        budget + 2
-    }
-
-    /// A jump whose target is computed, off by one, inside PUSH data, or random.
-    fn odd_jump(&mut self) {
-        let l = self.label();
-        match self.rng.below(4) {
-            0 => {
-                // Computed target: label + x - x.
-                let x = U256::from(self.rng.below(1000));
-                self.items.push(Item::PushLabel(l));
-                self.height += 1;
-                self.push_value(x);
-                self.emit(op::ADD);
-                self.push_value(x);
-                self.emit(op::SWAP1);
-                self.emit(op::SUB);
-                self.height -= 1;
-                self.items.push(Item::Op(op::JUMP));
-                self.items.push(Item::Op(op::INVALID));
-                self.items.push(Item::Label(l));
-            }
-            1 => {
-                // One past the JUMPDEST: invalid.
-                self.items.push(Item::PushLabel(l));
-                self.height += 1;
-                self.push_value(U256::from(1u8));
-                self.emit(op::ADD);
-                self.height -= 1;
-                self.items.push(Item::Op(op::JUMP));
-                self.items.push(Item::Label(l));
-                self.items.push(Item::Op(op::JUMPDEST));
-            }
-            2 => {
-                // A JUMPDEST byte inside PUSH data is not a destination.
-                self.items
-                    .push(Item::Push(vec![op::JUMPDEST, op::JUMPDEST]));
-                self.items.push(Item::Op(op::PC));
-                self.push_value(U256::from(2u8));
-                self.items.push(Item::Op(op::SWAP1));
-                self.items.push(Item::Op(op::SUB));
-                self.items.push(Item::Op(op::JUMP));
-            }
-            _ => {
-                let target = edge_value(self.rng);
-                self.push_value(target);
-                let cond = U256::from(self.rng.below(2));
-                self.push_value(cond);
-                self.emit(op::SWAP1);
-                self.items.push(Item::Op(op::JUMPI));
-                self.height -= 2;
-            }
-        }
-    }
-
-    /// Underflow (an opcode with too few items) or overflow (a loop pushing
-    /// forever).
-    fn stack_error(&mut self) {
-        if self.rng.chance(1, 2) {
-            let code = self
-                .pick_code(|c| opcode::info(c).is_some_and(|i| i.inputs > 0 && i.immediate == 0));
-            for _ in 0..self.height {
-                self.items.push(Item::Op(op::POP));
-            }
-            self.items.push(Item::Op(code));
-            self.height = 0;
-        } else {
-            let l = self.label();
-            self.items.extend([
-                Item::Label(l),
-                Item::Op(op::PUSH0),
-                Item::PushLabel(l),
-                Item::Op(op::JUMP),
-            ]);
-        }
-    }
-
-    /// How the program ends.
-    fn terminator(&mut self) {
-        match self.rng.weighted(&[12, 14, 30, 14, 4, 10, 3, 3]) {
-            0 => {} // run off the end
-            1 => self.emit(op::STOP),
-            2 => self.op_with_operands(op::RETURN),
-            3 => self.op_with_operands(op::REVERT),
-            4 => self.emit(op::INVALID),
-            5 => self.op_with_operands(op::SELFDESTRUCT),
-            6 => {
-                let undefined = (0u8..=255)
-                    .filter(|&c| opcode::info(c).is_none())
-                    .nth(self.rng.below(20) as usize)
-                    .unwrap_or(0x0c);
-                self.items.push(Item::Op(undefined));
-            }
-            _ => {
-                // Return a stored word: output depends on earlier results.
-                self.push_value(U256::from(32u8));
-                self.push_value(U256::ZERO);
-                self.emit(op::RETURN);
-            }
-        }
-    }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::entropy::{ByteSource, Xoshiro256};
 
@@ -685,5 +552,149 @@ mod tests {
         assert_eq!(s.contracts.len(), 1);
         let t = generate_scenario(&mut ByteSource::new(&[3, 2, 1, 0, 9, 8, 7]));
         assert_ne!(s, t);
+    }
+
+    /// A scenario running `program` alone with plenty of gas.
+    pub(crate) fn alone(program: Program) -> Scenario {
+        Scenario {
+            contracts: vec![ContractSpec {
+                program,
+                balance: U256::ZERO,
+                storage: Vec::new(),
+            }],
+            gas_limit: 5_000_000,
+            value: U256::ZERO,
+            calldata: Vec::new(),
+            kind: TxKind::Call,
+            access_list: Vec::new(),
+        }
+    }
+
+    pub(crate) fn style() -> Style {
+        Style {
+            contracts: 1,
+            own: 0,
+            wild: false,
+        }
+    }
+
+    pub(crate) fn output_of(program: Program) -> crate::Observation {
+        crate::run_reference(&alone(program), cevm_runtime::SpecId::Osaka).unwrap()
+    }
+
+    /// An observed program that pushes `dropped`, drops it, leaves `kept`
+    /// on the stack and returns its digest.
+    fn digest_program(dropped: u64, kept: u64) -> Program {
+        let mut rng = Xoshiro256::new(5);
+        let mut g = Gen::new(&mut rng, style(), 0);
+        g.observed = true;
+        g.start_accumulator();
+        g.push_value(U256::from(dropped));
+        g.drop_top();
+        g.push_value(U256::from(kept));
+        return_digest(g)
+    }
+
+    /// Seals `g` and returns the digest.
+    fn return_digest(mut g: Gen<'_, Xoshiro256>) -> Program {
+        g.seal();
+        return_top(g)
+    }
+
+    /// The program of `g`, ending by returning its top word.
+    pub(crate) fn return_top(mut g: Gen<'_, Xoshiro256>) -> Program {
+        g.items.extend([
+            Item::Op(op::PUSH0),
+            Item::Op(op::MSTORE),
+            Item::push_u64(32),
+            Item::Op(op::PUSH0),
+            Item::Op(op::RETURN),
+        ]);
+        g.finish()
+    }
+
+    #[test]
+    fn dropped_and_live_values_reach_the_digest() {
+        let base = output_of(digest_program(1, 2));
+        assert_eq!(base.class, crate::StatusClass::Success, "{}", base.status);
+        assert_eq!(base.output.len(), 32);
+        assert_ne!(output_of(digest_program(3, 2)).output, base.output);
+        assert_ne!(output_of(digest_program(1, 4)).output, base.output);
+        assert_eq!(output_of(digest_program(1, 2)).output, base.output);
+    }
+
+    #[test]
+    fn internal_functions_return_where_they_were_called() {
+        // Programs made of function calls only: every call must come back
+        // (no invalid jump, no stack error) and the digest be returned.
+        let mut returned = 0;
+        let mut calls = 0;
+        for seed in 0..40 {
+            let mut rng = Xoshiro256::new(seed);
+            let mut g = Gen::new(&mut rng, style(), 0);
+            g.observed = true;
+            g.start_accumulator();
+            for _ in 0..4 {
+                g.call_function(0);
+            }
+            calls += g.functions.len();
+            let o = output_of(return_digest(g));
+            if o.class == crate::StatusClass::Success && o.output.len() == 32 {
+                returned += 1;
+            }
+        }
+        assert!(calls >= 40, "{calls} functions defined");
+        // Function bodies are random fragments: a few run out of gas in a
+        // loop or end in a revert; calls must not be what fails.
+        assert!(returned >= 36, "{returned} of 40 programs returned");
+    }
+
+    #[test]
+    fn straight_line_blocks_are_long_and_run() {
+        for seed in 0..10 {
+            let mut rng = Xoshiro256::new(seed);
+            let mut g = Gen::new(&mut rng, style(), 0);
+            g.observed = true;
+            g.start_accumulator();
+            g.straight_line();
+            g.terminator();
+            let program = g.finish();
+            let code = program.assemble();
+            let mut run = 0usize;
+            let mut longest = 0usize;
+            for ins in opcode::instructions(&code) {
+                let ends = opcode::info(ins.opcode).is_none_or(|i| i.ends_block)
+                    || ins.opcode == op::JUMPDEST;
+                run = if ends { 0 } else { run + 1 };
+                longest = longest.max(run);
+            }
+            assert!(longest >= 200, "seed {seed}: longest run {longest}");
+            let o = output_of(program);
+            assert_ne!(
+                o.class,
+                crate::StatusClass::Halt,
+                "seed {seed}: {}",
+                o.status
+            );
+        }
+    }
+
+    #[test]
+    fn most_generated_programs_are_observed() {
+        let (mut digests, mut programs) = (0, 0);
+        for index in 0..200 {
+            for c in generate_scenario(&mut Xoshiro256::for_program(3, index)).contracts {
+                programs += 1;
+                let code = c.program.assemble();
+                // MSIZE PUSH0 KECCAK256: the digest of the whole memory.
+                if code
+                    .windows(3)
+                    .any(|w| w == [op::MSIZE, op::PUSH0, op::KECCAK256])
+                {
+                    digests += 1;
+                }
+            }
+        }
+        assert!(digests * 10 >= programs * 7, "{digests} of {programs}");
     }
 }

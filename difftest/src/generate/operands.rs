@@ -43,6 +43,9 @@ pub enum Role {
     DataOffset,
     /// A CREATE2 salt.
     Salt,
+    /// A value written to storage (zero often, so that slots are cleared
+    /// and refunds happen).
+    StoreValue,
 }
 
 use Role::*;
@@ -67,7 +70,8 @@ pub fn roles(opcode: u8) -> Option<&'static [Role]> {
         op::MLOAD => &[MemOffset],
         op::MSTORE | op::MSTORE8 => &[MemOffset, Value],
         op::SLOAD | op::TLOAD => &[SlotKey],
-        op::SSTORE | op::TSTORE => &[SlotKey, Value],
+        op::SSTORE => &[SlotKey, StoreValue],
+        op::TSTORE => &[SlotKey, Value],
         op::MCOPY => &[MemOffset, MemOffset, MemLength],
         op::CREATE => &[CallValue, MemOffset, MemLength],
         op::CREATE2 => &[CallValue, MemOffset, MemLength, Salt],
@@ -94,7 +98,8 @@ fn pow2(k: u64) -> U256 {
 /// neighbours, the sign bit, all ones, small negatives, limb boundaries,
 /// addresses, random words.
 pub fn edge_value<R: Entropy>(rng: &mut R) -> U256 {
-    match rng.below(9) {
+    match rng.below(12) {
+        9..=11 => boundary_value(rng),
         0 => U256::from(rng.below(5)),
         1 => {
             let k = *pick(rng, &[1, 8, 31, 32, 63, 64, 65, 127, 128, 160, 192, 255]);
@@ -125,6 +130,132 @@ pub fn edge_value<R: Entropy>(rng: &mut R) -> U256 {
             limbs[rng.below(4) as usize] = rng.next_u64();
             U256::from_limbs(limbs)
         }
+    }
+}
+
+/// Exponents of the powers of two around which [`boundary_value`] picks:
+/// limb and half boundaries (64, 128, 192), the sign bit (255), byte,
+/// address and small-word widths, and 256 (which wraps to zero).
+const BOUNDARY_POWERS: [u64; 14] = [64, 128, 192, 255, 63, 127, 191, 1, 8, 16, 32, 160, 248, 256];
+
+/// A value at a limb, half or sign boundary: `2^k + d` for `d` in -2..=2
+/// and `k` in [`BOUNDARY_POWERS`], sometimes negated (two's complement) or
+/// inverted, so that `2^256 - 2^k` (high-limb masks), `INT_MIN`, `INT_MAX`
+/// and -1 come up as often as their positive neighbours.
+pub fn boundary_value<R: Entropy>(rng: &mut R) -> U256 {
+    let k = *pick(rng, &BOUNDARY_POWERS);
+    let base = pow2(k);
+    let d = rng.below(5);
+    let v = if d < 2 {
+        base.wrapping_sub(U256::from(2 - d))
+    } else {
+        base.wrapping_add(U256::from(d - 2))
+    };
+    match rng.below(5) {
+        0 => v.wrapping_neg(),
+        1 => !v,
+        _ => v,
+    }
+}
+
+/// A second operand close to `x`, for comparisons and carries: equal, one
+/// apart, negated, inverted, with the sign bit or a half flipped.
+pub fn near_value<R: Entropy>(rng: &mut R, x: U256) -> U256 {
+    let one = U256::from(1u8);
+    match rng.below(8) {
+        0 => x,
+        1 => x.wrapping_add(one),
+        2 => x.wrapping_sub(one),
+        3 => x.wrapping_neg(),
+        4 => !x,
+        5 => x ^ pow2(255),
+        6 => x ^ pow2(127),
+        _ => x.wrapping_add(pow2(128)),
+    }
+}
+
+/// An operand for argument `position` (0 = top) of the pure opcode `code`
+/// taken from that opcode family's boundaries: shift amounts around 0,
+/// 128, 256 and 2^64; byte indices around 0, 31, 32 and 2^64; SIGNEXTEND
+/// sizes at each byte with values whose sign bit sits there; EXP exponents
+/// whose byte length (and gas) steps; divisors 0, 1 and -1 against
+/// `INT_MIN`; everything else at limb, half and sign boundaries, the second
+/// operand often next to the first (`previous`).
+pub fn boundary_operand<R: Entropy>(
+    rng: &mut R,
+    code: u8,
+    position: usize,
+    previous: Option<U256>,
+) -> U256 {
+    let small = |rng: &mut R, pool: &[u64]| U256::from(*pick(rng, pool));
+    match (code, position) {
+        (op::SHL | op::SHR | op::SAR, 0) => match rng.below(8) {
+            0 => wide_index(rng),
+            1 => U256::MAX,
+            2..=4 => small(rng, &[127, 128, 129, 255, 256, 257]),
+            _ => small(
+                rng,
+                &[
+                    0, 1, 31, 32, 63, 64, 65, 127, 128, 129, 191, 192, 255, 256, 257,
+                ],
+            ),
+        },
+        (op::BYTE, 0) => match rng.below(8) {
+            0 => wide_index(rng),
+            1 => U256::MAX,
+            2..=4 => small(rng, &[31, 32, 33]),
+            _ => small(rng, &[0, 1, 7, 8, 15, 16, 23, 24, 30, 31, 32, 33]),
+        },
+        (op::SIGNEXTEND, 0) => match rng.below(8) {
+            0 => wide_index(rng),
+            1..=3 => small(rng, &[30, 31, 32, 33]),
+            _ => small(rng, &[0, 1, 7, 8, 15, 16, 23, 24, 29, 30, 31, 32, 33]),
+        },
+        (op::BYTE, 1) => match rng.below(3) {
+            // Every byte random: the byte picked (or wrongly picked) shows.
+            0 | 1 => U256::from_limbs([
+                rng.next_u64(),
+                rng.next_u64(),
+                rng.next_u64(),
+                rng.next_u64(),
+            ]),
+            _ => boundary_value(rng),
+        },
+        (op::SIGNEXTEND, 1) => {
+            // The sign bit of some byte set, the bytes above it random.
+            let byte = rng.below(32) as usize;
+            let sign = pow2(8 * byte as u64 + 7);
+            let noise = U256::from_limbs([
+                rng.next_u64(),
+                rng.next_u64(),
+                rng.next_u64(),
+                rng.next_u64(),
+            ]);
+            let below = sign.wrapping_sub(U256::from(1u8));
+            (noise & !below) | sign | (below & U256::from(rng.next_u64()))
+        }
+        (op::EXP, 1) => match rng.below(3) {
+            0 => boundary_value(rng),
+            _ => {
+                let k = *pick(rng, &[0u64, 1, 7, 8, 15, 16, 63, 64, 255]);
+                pow2(k).wrapping_sub(U256::from(rng.below(2)))
+            }
+        },
+        (op::DIV | op::SDIV | op::MOD | op::SMOD, 1) => match rng.below(3) {
+            0 => *pick(
+                rng,
+                &[U256::ZERO, U256::from(1u8), U256::MAX, U256::from(2u8)],
+            ),
+            _ => boundary_value(rng),
+        },
+        (op::ADDMOD | op::MULMOD, 2) => match rng.below(3) {
+            0 => *pick(rng, &[U256::ZERO, U256::from(1u8), U256::MAX, pow2(255)]),
+            _ => boundary_value(rng),
+        },
+        _ => match previous {
+            Some(p) if rng.chance(1, 2) => near_value(rng, p),
+            _ => boundary_value(rng),
+        },
     }
 }
 
@@ -191,6 +322,13 @@ const HUGE: [(u64, u64); 10] = [
     (256, 0),
 ];
 
+/// A small index (0, 1, 31, 32) plus a high power of two: right in the low
+/// limb, wrong as a whole word.
+fn wide_index<R: Entropy>(rng: &mut R) -> U256 {
+    let low = U256::from(*pick(rng, &[0u64, 1, 31, 32]));
+    low | pow2(*pick(rng, &[64u64, 128, 192, 255]))
+}
+
 fn huge<R: Entropy>(rng: &mut R) -> U256 {
     let (k, add) = *pick(rng, &HUGE);
     if k == 256 {
@@ -219,23 +357,24 @@ pub fn operand<R: Entropy>(rng: &mut R, role: Role, style: Style) -> U256 {
     let contracts = style.contracts;
     match role {
         Value => edge_value(rng),
-        Shift => {
-            if rng.chance(1, 8) {
-                return edge_value(rng);
-            }
-            U256::from(*pick(
+        Shift => match rng.below(16) {
+            0 => edge_value(rng),
+            // Amounts the low limb alone misreads (width): 2^64, 2^128, ...
+            1 => wide_index(rng),
+            _ => U256::from(*pick(
                 rng,
                 &[
-                    0u64, 1, 2, 7, 8, 63, 64, 65, 127, 128, 129, 191, 192, 193, 255, 256, 257,
+                    0u64, 1, 2, 7, 8, 31, 32, 33, 63, 64, 65, 127, 128, 129, 191, 192, 193, 254,
+                    255, 256, 257,
                 ],
-            ))
-        }
-        ByteIndex => {
-            if rng.chance(1, 10) {
-                return edge_value(rng);
-            }
-            U256::from(rng.below(34))
-        }
+            )),
+        },
+        ByteIndex => match rng.below(12) {
+            0 => edge_value(rng),
+            1 => wide_index(rng),
+            2 => U256::from(*pick(rng, &[0u64, 1, 30, 31, 32, 33, 255, 256])),
+            _ => U256::from(rng.below(34)),
+        },
         MemOffset => match rng.below(40) {
             0 if style.wild => huge(rng),
             1..=12 => U256::from(*pick(rng, &[0u64, 1, 31, 32, 33, 63, 64, 96, 1023, 1024])),
@@ -312,6 +451,13 @@ pub fn operand<R: Entropy>(rng: &mut R, role: Role, style: Style) -> U256 {
             1 if style.wild => U256::MAX,
             _ => U256::from(rng.below(70)),
         },
+        StoreValue => {
+            if rng.chance(1, 4) {
+                U256::ZERO
+            } else {
+                edge_value(rng)
+            }
+        }
         Salt => {
             if rng.chance(1, 2) {
                 U256::from(rng.below(3))
@@ -345,5 +491,10 @@ mod tests {
         assert!(values.contains(&U256::MAX));
         assert!(values.contains(&pow2(255)));
         assert!(values.contains(&pow2(64)));
+        for k in [64, 128, 192, 255] {
+            for v in [pow2(k) - U256::from(1), pow2(k) + U256::from(1)] {
+                assert!(values.contains(&v), "2^{k} neighbour missing");
+            }
+        }
     }
 }
