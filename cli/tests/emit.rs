@@ -1,7 +1,8 @@
-//! `cevm compile --emit blocks|dot` shows what the optimiser proved.
+//! `cevm compile --emit blocks|dot` shows what the optimiser proved, and
+//! CLI output into a closed pipe ends the process quietly.
 
 use cevm_runtime::asm::assemble;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 /// An internal function `f` (adds its two arguments) called from two
 /// sites, each pushing its return address below the arguments as solc
@@ -114,4 +115,39 @@ fn dot_has_the_resolved_edges() {
     }
     assert!(!text.contains("dispatch"), "{text}");
     assert!(text.contains("checks: none"), "{text}");
+}
+
+/// Runs `cevm args...` with its standard output closed before it writes:
+/// it must neither panic nor report an error.
+fn into_closed_pipe(args: &[&str]) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cevm"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cevm starts");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("cevm ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let what = format!("cevm {} ... {}", args[0], args[args.len() - 1]);
+    assert!(stderr.is_empty(), "{what} wrote to stderr: {stderr}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        const SIGPIPE: i32 = 13;
+        assert!(
+            out.status.success() || out.status.signal() == Some(SIGPIPE),
+            "{what}: {:?}",
+            out.status
+        );
+    }
+}
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    // Far more than a pipe buffer of output (64 KiB on Linux).
+    let code = hex(&[0x5b; 4000]);
+    into_closed_pipe(&["compile", &code, "--emit", "blocks"]);
+    into_closed_pipe(&["compile", &code, "--emit", "dot"]);
+    into_closed_pipe(&["disasm", &code]);
 }
