@@ -12,7 +12,7 @@ use cevm_compiler::passes::fold;
 use cevm_compiler::passes::plan::{JumpRoute, Plan};
 use cevm_compiler::passes::value::{AbsVal, ValuePool};
 use cevm_runtime::asm::assemble;
-use cevm_runtime::opcode::op;
+use cevm_runtime::opcode::{self, op};
 use cevm_runtime::{SpecId, U256};
 use common::*;
 use std::collections::HashMap;
@@ -151,6 +151,14 @@ fn fold_operands() -> Vec<U256> {
     v
 }
 
+/// The opcodes [`fold::fold`] evaluates that take `n` operands.
+fn foldable_with_inputs(n: u8) -> Vec<u8> {
+    (0..=255u8)
+        .filter(|&o| fold::is_foldable(o))
+        .filter(|&o| opcode::info_in(o, SPEC).is_some_and(|i| i.inputs == n))
+        .collect()
+}
+
 #[test]
 fn binary_folds_agree_with_the_interpreter() {
     let words = fold_operands();
@@ -158,31 +166,9 @@ fn binary_folds_agree_with_the_interpreter() {
         .iter()
         .flat_map(|&a| words.iter().map(move |&b| vec![a, b]))
         .collect();
-    let binary = [
-        op::ADD,
-        op::MUL,
-        op::SUB,
-        op::DIV,
-        op::SDIV,
-        op::MOD,
-        op::SMOD,
-        op::EXP,
-        op::SIGNEXTEND,
-        op::LT,
-        op::GT,
-        op::SLT,
-        op::SGT,
-        op::EQ,
-        op::AND,
-        op::OR,
-        op::XOR,
-        op::BYTE,
-        op::SHL,
-        op::SHR,
-        op::SAR,
-    ];
+    let binary = foldable_with_inputs(2);
+    assert_eq!(binary.len(), 21);
     for o in binary {
-        assert!(fold::is_foldable(o));
         for part in pairs.chunks(100) {
             check_folds(o, part);
         }
@@ -193,7 +179,7 @@ fn binary_folds_agree_with_the_interpreter() {
 fn unary_and_ternary_folds_agree_with_the_interpreter() {
     let words = fold_operands();
     let singles: Vec<Vec<U256>> = words.iter().map(|&a| vec![a]).collect();
-    for o in [op::ISZERO, op::NOT, op::CLZ] {
+    for o in foldable_with_inputs(1) {
         check_folds(o, &singles);
     }
     let few = &words[..8];
@@ -202,7 +188,7 @@ fn unary_and_ternary_folds_agree_with_the_interpreter() {
         .flat_map(|&a| few.iter().map(move |&b| (a, b)))
         .flat_map(|(a, b)| words.iter().map(move |&n| vec![a, b, n]))
         .collect();
-    for o in [op::ADDMOD, op::MULMOD] {
+    for o in foldable_with_inputs(3) {
         for part in triples.chunks(100) {
             check_folds(o, part);
         }
@@ -228,6 +214,7 @@ const NARROWING: &[(&str, u16)] = &[
     ("PUSH8 0xffffffffffffffff AND PUSH1 3 SWAP1 DIV", 64),
     ("PUSH8 0xffffffffffffffff AND DUP1 ADD", 65),
     ("PUSH8 0xffffffffffffffff AND DUP1 MUL", 128),
+    ("PUSH12 0xffffffffffffffffffffffff AND DUP1 MUL", 192),
     ("PUSH1 224 SHR PUSH1 100 SHL", 132),
     ("PUSH1 1 SHR PUSH1 3 SAR", 252),
     ("PUSH1 0x7f AND PUSH0 SIGNEXTEND", 7),
@@ -265,6 +252,35 @@ fn narrowed_widths_cross_blocks_exactly() {
             backends.run(&code, SPEC, GAS, input);
         }
     }
+}
+
+/// The runtime's narrow outputs (CALLER: 160 bits) cross a block edge
+/// intact when they fill their width: run with a caller whose address has
+/// every bit set.
+#[test]
+fn runtime_outputs_fill_their_width() {
+    let code = assemble(
+        "CALLER ORIGIN PUSH @next JUMP
+         next: JUMPDEST POP PUSH0 MSTORE PUSH1 32 PUSH0 RETURN",
+    )
+    .unwrap();
+    let an = Analysis::new(&code, SPEC);
+    let plan = Plan::new(&an);
+    assert_eq!(
+        entry_items(&plan, 1, 2),
+        vec![Known::Bits(160), Known::Bits(160)]
+    );
+    let mut msg = message(GAS, &[]);
+    msg.caller = cevm_runtime::Address::repeat_byte(0xff);
+    let run = |executor: &dyn cevm_runtime::Executor| {
+        let mut host = TestHost::new(SPEC);
+        let bytecode = cevm_runtime::Bytecode::new(cevm_runtime::Bytes::copy_from_slice(&code));
+        executor.execute(&bytecode, &msg, &mut host)
+    };
+    let backends = Backends::new();
+    let jit = run(&backends.jit);
+    assert_eq!(jit, run(&backends.interp));
+    assert_eq!(&jit.output[12..], &[0xff; 20]);
 }
 
 /// Two paths bring values of different widths to one block: the join
@@ -330,6 +346,14 @@ struct Resolution {
     route: fn(&JumpRoute) -> bool,
 }
 
+fn jump(from: Option<usize>, targets: Vec<usize>, route: fn(&JumpRoute) -> bool) -> Resolution {
+    Resolution {
+        from,
+        targets,
+        route,
+    }
+}
+
 fn check_resolution(src: &str, expected: &[Resolution]) {
     let code = assemble(src).unwrap();
     let an = Analysis::new(&code, SPEC);
@@ -387,21 +411,9 @@ fn returns_of_a_shared_function_resolve_to_its_call_sites() {
          r2: JUMPDEST PUSH0 MSTORE PUSH1 32 PUSH0 RETURN
          f:  JUMPDEST ADD SWAP1 JUMP",
         &[
-            Resolution {
-                from: None,
-                targets: vec![2],
-                route: direct,
-            },
-            Resolution {
-                from: Some(0),
-                targets: vec![2],
-                route: direct,
-            },
-            Resolution {
-                from: Some(2),
-                targets: vec![0, 1],
-                route: switch,
-            },
+            jump(None, vec![2], direct),
+            jump(Some(0), vec![2], direct),
+            jump(Some(2), vec![0, 1], switch),
         ],
     );
 }
@@ -420,14 +432,7 @@ fn returns_of_a_function_called_from_many_sites() {
         ));
     }
     src.push_str("PUSH0 MSTORE PUSH1 32 PUSH0 RETURN f: JUMPDEST ADD SWAP1 JUMP");
-    check_resolution(
-        &src,
-        &[Resolution {
-            from: Some(sites),
-            targets: (0..sites).collect(),
-            route: switch,
-        }],
-    );
+    check_resolution(&src, &[jump(Some(sites), (0..sites).collect(), switch)]);
 }
 
 /// Nested calls: `g` calls `f` twice and returns to the entry block's
@@ -442,16 +447,8 @@ fn nested_calls_return_through_every_level() {
          g2: JUMPDEST SWAP1 JUMP
          f:  JUMPDEST DUP1 ADD PUSH1 1 ADD SWAP1 JUMP",
         &[
-            Resolution {
-                from: Some(3),
-                targets: vec![0],
-                route: direct,
-            },
-            Resolution {
-                from: Some(4),
-                targets: vec![2, 3],
-                route: switch,
-            },
+            jump(Some(3), vec![0], direct),
+            jump(Some(4), vec![2, 3], switch),
         ],
     );
 }
@@ -467,16 +464,8 @@ fn returns_after_a_branch_inside_the_function() {
          f:  JUMPDEST DUP1 PUSH @odd JUMPI ADD SWAP1 JUMP
          odd: JUMPDEST MUL SWAP1 JUMP",
         &[
-            Resolution {
-                from: Some(2),
-                targets: vec![3],
-                route: direct,
-            },
-            Resolution {
-                from: Some(3),
-                targets: vec![0, 1],
-                route: switch,
-            },
+            jump(Some(2), vec![3], direct),
+            jump(Some(3), vec![0, 1], switch),
         ],
     );
 }
@@ -488,11 +477,7 @@ fn constant_conditions_decide_the_branch() {
         "PUSH0 PUSH @a JUMPI PUSH1 1 PUSH @b JUMPI
          a: JUMPDEST PUSH1 1 PUSH0 RETURN
          b: JUMPDEST PUSH1 2 PUSH0 RETURN",
-        &[Resolution {
-            from: None,
-            targets: vec![],
-            route: |r| *r == JumpRoute::Never,
-        }],
+        &[jump(None, vec![], |r| *r == JumpRoute::Never)],
     );
     let code = assemble(
         "PUSH0 PUSH @a JUMPI PUSH1 1 PUSH @b JUMPI
@@ -516,11 +501,7 @@ fn computed_targets_use_the_dispatch() {
          a: JUMPDEST PUSH @r PUSH @f JUMP
          r: JUMPDEST CALLER PUSH0 MSTORE PUSH1 32 PUSH0 RETURN
          f: JUMPDEST JUMP",
-        &[Resolution {
-            from: None,
-            targets: vec![],
-            route: dispatch,
-        }],
+        &[jump(None, vec![], dispatch)],
     );
 }
 
@@ -586,21 +567,23 @@ fn static_heights_drop_stack_checks_and_loops_keep_one_gas_test() {
     }
 }
 
-/// A block entered with 2 or 3 items that reads 3 keeps its underflow
-/// check (the height is not provable), and halts where the interpreter does.
+/// A block entered with 5 or 6 items that reads 6 keeps its underflow
+/// check (the height is not provable; more items than an anchor receives
+/// as arguments, so no check on the edge covers it), and halts where the
+/// interpreter does.
 #[test]
 fn unprovable_heights_keep_the_underflow_check() {
     let code = assemble(
-        "PUSH0 CALLDATALOAD PUSH @two JUMPI PUSH1 1 PUSH1 2 PUSH1 3 PUSH @x JUMP
-         two: JUMPDEST PUSH1 1 PUSH1 2 PUSH @x JUMP
-         x: JUMPDEST ADD ADD PUSH0 MSTORE PUSH1 32 PUSH0 RETURN",
+        "PUSH0 CALLDATALOAD PUSH @five JUMPI PUSH1 1 PUSH1 2 PUSH1 3 PUSH1 4 PUSH1 5 PUSH1 6 PUSH @x JUMP
+         five: JUMPDEST PUSH1 1 PUSH1 2 PUSH1 3 PUSH1 4 PUSH1 5 PUSH @x JUMP
+         x: JUMPDEST ADD ADD ADD ADD ADD PUSH0 MSTORE PUSH1 32 PUSH0 RETURN",
     )
     .unwrap();
     let an = Analysis::new(&code, SPEC);
     let plan = Plan::new(&an);
     let x = dest_block(&an, 1);
     let entry = plan.facts.blocks[x].entry.as_ref().unwrap();
-    assert_eq!((entry.lo, entry.hi), (2, 3));
+    assert_eq!((entry.lo, entry.hi), (5, 6));
     assert!(plan.blocks[x].check_underflow);
     assert!(!plan.blocks[x].check_overflow);
     assert!(!plan.blocks[0].check_underflow && !plan.blocks[dest_block(&an, 0)].check_underflow);
@@ -610,11 +593,16 @@ fn unprovable_heights_keep_the_underflow_check() {
     }
 }
 
-/// A loop that grows the stack keeps its overflow check and halts at the
-/// 1025th item like the interpreter.
+/// A loop that grows the stack by one item per round (as many rounds as
+/// the call data says) keeps its overflow check: past 1024 items it halts
+/// like the interpreter instead of finishing.
 #[test]
 fn growing_loops_keep_the_overflow_check() {
-    let code = assemble("PUSH1 1 l: JUMPDEST PUSH1 1 PUSH @l JUMP").unwrap();
+    let code = assemble(
+        "PUSH0 CALLDATALOAD
+         l: JUMPDEST PUSH1 1 SWAP1 PUSH1 1 SWAP1 SUB DUP1 PUSH @l JUMPI STOP",
+    )
+    .unwrap();
     let an = Analysis::new(&code, SPEC);
     let plan = Plan::new(&an);
     let l = dest_block(&an, 0);
@@ -622,8 +610,8 @@ fn growing_loops_keep_the_overflow_check() {
     assert!(!plan.blocks[l].check_underflow);
     assert!(!plan.blocks[0].check_overflow);
     let backends = Backends::new();
-    for gas in [100, 10_000, 20_000, GAS] {
-        backends.run(&code, SPEC, gas, &[]);
+    for rounds in [1u64, 1000, 1022, 1023, 1024, 1030] {
+        backends.run(&code, SPEC, GAS, &word(U256::from(rounds)));
     }
 }
 
