@@ -202,7 +202,7 @@ fn value_lines(out: &mut String, plan: &mut Plan<'_, '_>, i: usize) {
     let trace = plan.facts.trace(an, i);
     let pool = &plan.facts.pool;
     if let Some(e) = &plan.facts.blocks[i].entry {
-        if !e.items.is_empty() {
+        if e.items.iter().any(|&v| v != crate::passes::value::TOP) {
             let shown: Vec<String> = e
                 .items
                 .iter()
