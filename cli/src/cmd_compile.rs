@@ -16,13 +16,17 @@ use std::time::Instant;
 /// What `--emit` prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Emit {
-    /// Basic blocks: pc range, static gas, stack needed and growth, terminator.
+    /// Basic blocks and what the optimiser proved about each: resolved jump
+    /// targets, entry stack items (constants, widths), folded constants,
+    /// the stack and gas checks kept or removed, region and chunk.
     Blocks,
     /// Cranelift IR of the contract's function.
     Clif,
     /// Machine code: Cranelift's disassembly, then the bytes in hex by offset.
     Asm,
-    /// The control-flow graph as Graphviz DOT, each block with its gas.
+    /// The resolved control-flow graph as Graphviz DOT: each block with its
+    /// gas, region and kept checks; jumps as direct edges, switches or the
+    /// dispatch.
     Dot,
 }
 

@@ -41,7 +41,23 @@ enum Command {
     Replay(cmd_replay::ReplayArgs),
 }
 
+/// Lets a write to a closed pipe end the process quietly, as it does for
+/// other Unix tools (`cevm compile ... | head`). Rust ignores SIGPIPE by
+/// default, which turns such a write into an error that `print!` panics on.
+#[cfg(unix)]
+fn default_sigpipe() {
+    // SAFETY: called first thing in `main`, before any other thread exists;
+    // restoring the default disposition of a signal has no other effect.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn default_sigpipe() {}
+
 fn main() -> ExitCode {
+    default_sigpipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -298,36 +298,6 @@ impl<'a> Analysis<'a> {
     pub fn block_instructions(&self, index: usize) -> &[Instruction<'a>] {
         &self.instructions[self.blocks[index].instructions.clone()]
     }
-
-    /// Human-readable summary, one line per block (for `cevm compile --emit blocks`).
-    pub fn describe(&self) -> String {
-        use std::fmt::Write;
-        let mut out = String::new();
-        for (i, b) in self.blocks.iter().enumerate() {
-            let _ = write!(
-                out,
-                "block{i}: pc {}..{} instrs {} gas {} needs {} grows {} delta {:+} ends {:?}",
-                b.start,
-                b.end,
-                b.instructions.len(),
-                b.static_gas,
-                b.stack_needed,
-                b.max_growth,
-                b.stack_delta,
-                b.terminator
-            );
-            match b.jump_target {
-                JumpTarget::None => {}
-                JumpTarget::Static(t) => {
-                    let _ = write!(out, " -> pc {t}");
-                }
-                JumpTarget::StaticInvalid => out.push_str(" -> invalid"),
-                JumpTarget::Dynamic => out.push_str(" -> dynamic"),
-            }
-            out.push('\n');
-        }
-        out
-    }
 }
 
 #[cfg(test)]

@@ -192,6 +192,68 @@ impl<'a, 'c> Plan<'a, 'c> {
             .iter()
             .any(|&b| self.cfg.on_cycle[b])
     }
+
+    /// How the JUMP or JUMPI ending `block` reaches its target, from the
+    /// stack analysis: the rules the lowering's jumps follow.
+    pub fn jump_route(&self, block: usize) -> JumpRoute {
+        let exits = &self.facts.blocks[block].exits;
+        let dispatch = exits.dynamic && self.has_dispatch();
+        let targets: Vec<usize> = exits
+            .targets
+            .iter()
+            .copied()
+            .filter(|&t| self.chunks.of_block[t].is_some())
+            .collect();
+        // A switch of its own only pays for targets that are not anchors
+        // (their region's variables need a direct edge).
+        if dispatch && targets.iter().all(|&t| self.regions.is_anchor(t)) {
+            return JumpRoute::Dispatch;
+        }
+        match targets[..] {
+            [] if dispatch => JumpRoute::Dispatch,
+            [] if exits.invalid => JumpRoute::Invalid,
+            [] => JumpRoute::Never,
+            [t] if !dispatch && !exits.invalid => JumpRoute::Direct(t),
+            _ => JumpRoute::Switch {
+                targets,
+                otherwise_dispatch: dispatch,
+            },
+        }
+    }
+
+    /// The block whose entry charges the gas of `block`: the head of the
+    /// chain of merged blocks it belongs to (itself if not merged).
+    pub fn charged_at(&self, block: usize) -> usize {
+        let mut b = block;
+        while self.blocks[b].merged {
+            match self.cfg.preds[b][..] {
+                [p] => b = p,
+                _ => break,
+            }
+        }
+        b
+    }
+}
+
+/// Where a block's JUMP or JUMPI goes in compiled code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JumpRoute {
+    /// The jump is never taken (a JUMPI whose condition is always zero).
+    Never,
+    /// The target is one block in every context: a direct branch.
+    Direct(usize),
+    /// One of a few blocks: a switch on the target, then the dispatch (if
+    /// some context computes the target) or an invalid-jump halt.
+    Switch {
+        /// The blocks the analysis found, in code order.
+        targets: Vec<usize>,
+        /// Targets outside the list go through the dispatch.
+        otherwise_dispatch: bool,
+    },
+    /// The dispatch over every JUMPDEST.
+    Dispatch,
+    /// Always an invalid jump (a constant that is not a JUMPDEST).
+    Invalid,
 }
 
 #[cfg(test)]

@@ -227,6 +227,9 @@ struct Solver<'a, 'c> {
     precise: bool,
     /// Instructions interpreted so far.
     steps: u64,
+    /// When set, what each interpreted instruction pushes (see
+    /// [`StackFacts::trace`]).
+    trace: Option<Vec<Option<AbsVal>>>,
 }
 
 /// What one pass over a block's instructions ends with.
@@ -273,22 +276,7 @@ impl StackFacts {
     fn solve(an: &Analysis<'_>, mode: Mode, precise: bool) -> Option<Self> {
         let n = an.blocks.len();
         let budget = STEPS_PER_INSTRUCTION * (an.instructions.len() as u64 + 64);
-        let mut solver = Solver {
-            an,
-            pool: ValuePool::default(),
-            contexts: Vec::new(),
-            by_key: HashMap::default(),
-            per_block: vec![0; n],
-            queue: VecDeque::new(),
-            exits: vec![Exits::default(); n],
-            dynamic_jumps: false,
-            mode,
-            sites: HashMap::default(),
-            snapshots: Vec::new(),
-            site_users: Vec::new(),
-            precise,
-            steps: 0,
-        };
+        let mut solver = Solver::new(an, mode, precise, ValuePool::default());
         if n > 0 {
             solver.arrive(0, AbsStack::empty(), None, false);
         }
@@ -333,6 +321,23 @@ impl StackFacts {
     pub fn reachable(&self, index: usize) -> bool {
         self.blocks[index].entry.is_some()
     }
+
+    /// What each instruction of `block` pushes, interpreted once from the
+    /// block's entry stack joined over its contexts (what the lowering
+    /// sees): one element per instruction, `None` where it pushes nothing.
+    /// Empty if the block never runs.
+    pub fn trace(&mut self, an: &Analysis<'_>, block: usize) -> Vec<Option<AbsVal>> {
+        let Some(entry) = self.blocks[block].entry.clone() else {
+            return Vec::new();
+        };
+        let pool = std::mem::take(&mut self.pool);
+        let mut solver = Solver::new(an, self.mode, false, pool);
+        solver.trace = Some(Vec::new());
+        solver.interpret(block, entry, 0);
+        let trace = solver.trace.take().unwrap_or_default();
+        self.pool = solver.pool;
+        trace
+    }
 }
 
 /// The least upper bound of two stacks.
@@ -363,7 +368,28 @@ fn valid_fn<'a>(an: &'a Analysis<'_>) -> impl Fn(U256) -> Option<u32> + 'a {
     }
 }
 
-impl Solver<'_, '_> {
+impl<'a, 'c> Solver<'a, 'c> {
+    fn new(an: &'a Analysis<'c>, mode: Mode, precise: bool, pool: ValuePool) -> Self {
+        let n = an.blocks.len();
+        Solver {
+            an,
+            pool,
+            contexts: Vec::new(),
+            by_key: HashMap::default(),
+            per_block: vec![0; n],
+            queue: VecDeque::new(),
+            exits: vec![Exits::default(); n],
+            dynamic_jumps: false,
+            mode,
+            sites: HashMap::default(),
+            snapshots: Vec::new(),
+            site_users: Vec::new(),
+            precise,
+            steps: 0,
+            trace: None,
+        }
+    }
+
     /// Whether `v` is (one of) jump destinations.
     fn is_label(&self, v: AbsVal) -> bool {
         match v {
@@ -822,6 +848,9 @@ impl Solver<'_, '_> {
             if state.items.len() > state.lo as usize {
                 let excess = state.items.len() - state.lo as usize;
                 state.items.drain(0..excess);
+            }
+            if let Some(trace) = &mut self.trace {
+                trace.push((m == 1).then(|| state.peek(0)));
             }
         }
         match info.terminator {
