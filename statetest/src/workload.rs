@@ -37,7 +37,7 @@ use crate::model::TestCase;
 use alloy_primitives::{Address, Bytes, U256};
 use cevm_runtime::asm::AsmError;
 use cevm_runtime::state::{Account, State};
-use cevm_runtime::tx::{self, BlobSchedule, InvalidTransaction, Transaction, TxKind};
+use cevm_runtime::tx::{self, BlobSchedule, Transaction, TxError, TxKind};
 use cevm_runtime::{BlockEnv, Env, Executor, Precompiles, SpecId, Status, TxEnv};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -104,7 +104,7 @@ pub enum WorkloadError {
         /// The workload.
         name: String,
         /// Why.
-        source: InvalidTransaction,
+        source: TxError,
     },
 }
 
