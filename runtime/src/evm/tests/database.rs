@@ -62,7 +62,15 @@ fn snapshot<DB: Database>(state: &State<DB>) -> Vec<(Address, Account)> {
 
 /// Writes `changes` into the in-memory `state` as a database owner would.
 fn commit(state: &mut State, changes: StateChanges) {
-    for (address, AccountChange { info, storage_reset, storage }) in changes {
+    for (
+        address,
+        AccountChange {
+            info,
+            storage_reset,
+            storage,
+        },
+    ) in changes
+    {
         let Some(info) = info else {
             state.remove_account(&address);
             continue;
@@ -109,7 +117,13 @@ fn world() -> State {
 fn run<DB: Database>(state: &mut State<DB>, spec: SpecId) -> Result<CallOutcome, DatabaseError> {
     let env = Env::new(spec);
     let mut evm = Evm::new(state, &env, &TestExecutor, &TestPrecompiles);
-    evm.try_transact_call(addr(SENDER), addr(0xcc), U256::ZERO, Bytes::new(), 1_000_000)
+    evm.try_transact_call(
+        addr(SENDER),
+        addr(0xcc),
+        U256::ZERO,
+        Bytes::new(),
+        1_000_000,
+    )
 }
 
 #[test]
@@ -141,7 +155,12 @@ fn each_account_and_slot_is_asked_for_once() {
     accounts.sort();
     accounts.dedup();
     assert_eq!(accounts.len(), db.accounts_asked.len(), "{accounts:?}");
-    assert_eq!(db.slots_asked.len(), 3, "slots 1, 2 and 4: {:?}", db.slots_asked);
+    assert_eq!(
+        db.slots_asked.len(),
+        3,
+        "slots 1, 2 and 4: {:?}",
+        db.slots_asked
+    );
     // Slot 2 was cleared: the cache knows it is zero without asking.
     assert_eq!(cached.storage(&addr(0xcc), u(2)), U256::ZERO);
 }
