@@ -306,6 +306,10 @@ impl<DB: Database> Host for Evm<'_, DB> {
         }
     }
 
+    fn nested_frame_starts(&mut self, gas_left: u64) {
+        self.executor.nested_frame_starts(gas_left);
+    }
+
     fn call(&mut self, inputs: CallInputs) -> FrameResult {
         self.call_at(inputs, self.depth + 1)
     }
