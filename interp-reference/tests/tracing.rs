@@ -82,7 +82,10 @@ fn nested_frames_are_traced_with_depth_and_refund() {
     assert_eq!(hex(&lines[10]["gasCost"]).unwrap(), 2_600 + callee_gas);
     // Every other step costs what its `gas` and the next step's differ by.
     for i in [0, 1, 2, 3, 8, 9, 11, 12] {
-        let (now, next) = (hex(&lines[i]["gas"]).unwrap(), hex(&lines[i + 1]["gas"]).unwrap());
+        let (now, next) = (
+            hex(&lines[i]["gas"]).unwrap(),
+            hex(&lines[i + 1]["gas"]).unwrap(),
+        );
         assert_eq!(hex(&lines[i]["gasCost"]).unwrap(), now - next, "line {i}");
     }
 

@@ -48,6 +48,9 @@ pub fn pre_state(case: &TestCase) -> Result<State, CaseError> {
         }
         state.insert_account(*address, account);
     }
+    for (number, hash) in case.env.known_block_hashes() {
+        state.set_block_hash(number, hash);
+    }
     Ok(state)
 }
 

@@ -22,6 +22,6 @@ pub mod workload;
 pub use known::{KnownFailures, KnownFailuresError};
 pub use report::{CaseId, CaseResult, CaseStatus, FileReport, ForkCounts, Summary};
 pub use runner::{
-    discover, panic_message, run_file, run_file_compared, run_files, run_files_compared,
-    BackendFactory, RunOptions,
+    discover, panic_message, run_file, run_file_compared, run_file_each, run_files,
+    run_files_compared, BackendFactory, CaseRun, RunOptions,
 };

@@ -55,6 +55,28 @@ pub struct TestEnv {
     /// Excess blob gas.
     #[serde(default)]
     pub current_excess_blob_gas: Option<U256>,
+    /// The hash of the block before (older suites), for BLOCKHASH.
+    #[serde(default)]
+    pub previous_hash: Option<B256>,
+    /// Hashes of earlier blocks by number (as in `t8n` environments), for
+    /// BLOCKHASH.
+    #[serde(default)]
+    pub block_hashes: BTreeMap<U256, B256>,
+}
+
+impl TestEnv {
+    /// Every block hash the environment gives, by number.
+    pub fn known_block_hashes(&self) -> Vec<(u64, B256)> {
+        let previous = self.previous_hash.and_then(|hash| {
+            let number = u64::try_from(self.current_number).ok()?;
+            Some((number.checked_sub(1)?, hash))
+        });
+        self.block_hashes
+            .iter()
+            .filter_map(|(number, hash)| Some((u64::try_from(*number).ok()?, *hash)))
+            .chain(previous)
+            .collect()
+    }
 }
 
 /// An account of the pre- or post-state.
