@@ -17,6 +17,7 @@ pub mod report;
 pub mod roots;
 pub mod runner;
 pub mod shared;
+pub mod t8n;
 pub mod workload;
 
 pub use known::{KnownFailures, KnownFailuresError};
