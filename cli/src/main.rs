@@ -10,6 +10,7 @@ mod cmd_disasm;
 mod cmd_fuzz;
 mod cmd_run;
 mod cmd_statetest;
+mod cmd_t8n;
 mod input;
 
 /// cevm: an EVM compiler (Cranelift, JIT) with a reference interpreter.
@@ -34,6 +35,8 @@ enum Command {
     Bench(cmd_bench::BenchArgs),
     /// Differential fuzzing: generated programs on the JIT and the interpreter, compared.
     Fuzz(cmd_fuzz::FuzzArgs),
+    /// State transition tool with geth's `evm t8n` interface (alloc, env, txs in; result, alloc out).
+    T8n(cmd_t8n::T8nArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
         Command::Statetest(args) => cmd_statetest::run(args),
         Command::Bench(args) => cmd_bench::run(args),
         Command::Fuzz(args) => cmd_fuzz::run(args),
+        Command::T8n(args) => cmd_t8n::run(args),
     };
     match result {
         Ok(code) => code,
