@@ -2,7 +2,7 @@
 //!
 //! - [`RevmDatabase`] serves any revm [`Database`](revm::Database) (reth's
 //!   state providers, alloy's RPC-backed database, revm's `CacheDB`) as the
-//!   database a cevm [`State`](cevm_runtime::State) caches;
+//!   database a cevm [`State`] caches;
 //!   [`RevmDatabase::from_ref`] does the same for a
 //!   [`DatabaseRef`](revm::DatabaseRef).
 //! - [`to_revm_changes`] turns what cevm's transactions changed

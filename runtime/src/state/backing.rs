@@ -12,7 +12,7 @@
 //! cold paths.
 
 use super::keys::{Accounts, Addresses, SlotKey};
-use super::Account;
+use super::{Account, Checkpoint, State, StateChanges};
 use crate::database::{Database, DatabaseError};
 use alloy_primitives::map::HashSet;
 use alloy_primitives::{Address, B256, KECCAK256_EMPTY, U256};
@@ -190,5 +190,84 @@ impl<DB: Database> Backing<DB> {
                 }
             }
         }
+    }
+}
+
+/// The state's side of the cache: its database, loading, block hashes,
+/// the changes recorded for the database's owner and giving a transaction up.
+impl<DB: Database> State<DB> {
+    /// The database behind the cache.
+    pub fn database(&self) -> &DB {
+        &self.backing.database
+    }
+
+    /// The database behind the cache, mutable (to commit
+    /// [`State::take_changes`] to it between transactions).
+    pub fn database_mut(&mut self) -> &mut DB {
+        &mut self.backing.database
+    }
+
+    /// What the transactions since the last call changed (over a database;
+    /// the in-memory state records nothing).
+    pub fn take_changes(&mut self) -> StateChanges {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// The first database query that failed since the last transaction
+    /// boundary, taken (frames run with [`crate::Evm::run_call`] outside a
+    /// transaction leave it here).
+    pub fn take_database_error(&mut self) -> Option<DatabaseError> {
+        self.backing.error.take()
+    }
+
+    /// Brings `address` into the cache from the database if it is not
+    /// known yet (readers such as [`State::account`] see only the cache:
+    /// every account a transaction reaches is warmed or changed first,
+    /// which loads it).
+    #[inline]
+    pub fn load_account(&mut self, address: Address) {
+        if self.backing.active {
+            self.backing.load(&mut self.accounts, address);
+        }
+    }
+
+    /// Sets the hash of block `number` (for BLOCKHASH; unknown ones are
+    /// asked of the database, zero without one).
+    pub fn set_block_hash(&mut self, number: u64, hash: B256) {
+        self.block_hashes.insert(number, hash);
+    }
+
+    /// The hash of block `number` (no window check: see the `Evm`).
+    pub fn block_hash(&mut self, number: u64) -> B256 {
+        if let Some(hash) = self.block_hashes.get(&number) {
+            return *hash;
+        }
+        if self.backing.active {
+            self.backing.block_hash(number)
+        } else {
+            B256::ZERO
+        }
+    }
+
+    /// Gives up the running transaction (a database query failed): undoes
+    /// its changes and logs, drops what it loaded into the cache and clears
+    /// its bookkeeping, so the state is as before
+    /// [`State::begin_transaction`]. The database error, if any, is
+    /// dropped: take it first ([`State::take_database_error`]).
+    pub fn abort_transaction(&mut self) {
+        self.revert(Checkpoint {
+            journal_len: 0,
+            logs_len: 0,
+        });
+        self.slots.clear();
+        self.backing.forget_loaded(&mut self.accounts);
+        self.journal.clear();
+        self.logs.clear();
+        self.warm_accounts.clear();
+        self.transient.clear();
+        self.created.clear();
+        self.destructed.clear();
+        self.touched.clear();
+        self.backing.error = None;
     }
 }

@@ -3,9 +3,10 @@
 //! deletion) and the storage slots written, accumulated over transactions
 //! until [`super::State::take_changes`].
 
-use crate::database::AccountInfo;
-use alloy_primitives::map::{AddressMap, U256Map};
-use alloy_primitives::U256;
+use super::State;
+use crate::database::{AccountInfo, Database};
+use alloy_primitives::map::{AddressMap, Entry, U256Map};
+use alloy_primitives::{Address, U256};
 
 /// Changed accounts by address.
 pub type StateChanges = AddressMap<AccountChange>;
@@ -34,7 +35,7 @@ pub struct SlotChange {
 }
 
 /// Folds `later` (one transaction's change of an account) into `earlier`.
-pub(super) fn merge(earlier: &mut AccountChange, later: AccountChange) {
+fn merge(earlier: &mut AccountChange, later: AccountChange) {
     earlier.info = later.info;
     if later.storage_reset {
         earlier.storage_reset = true;
@@ -47,5 +48,84 @@ pub(super) fn merge(earlier: &mut AccountChange, later: AccountChange) {
             .entry(key)
             .and_modify(|s| s.present = slot.present)
             .or_insert(slot);
+    }
+}
+
+/// An account one transaction changed: whether it was created in it, and
+/// the slots it wrote (before the end-of-transaction deletions).
+pub(super) struct Changed {
+    address: Address,
+    created: bool,
+    slots: Vec<(U256, SlotChange)>,
+}
+
+impl<DB: Database> State<DB> {
+    /// The accounts the transaction changed (from its journal, before the
+    /// end-of-transaction deletions), with their storage writes.
+    pub(super) fn changed_in_transaction(&self) -> Vec<Changed> {
+        let mut changed: AddressMap<(bool, Vec<(U256, SlotChange)>)> = AddressMap::default();
+        for entry in &self.journal {
+            if let Some(address) = entry.changed_account() {
+                changed.entry(address).or_default();
+            }
+        }
+        for address in &self.created {
+            changed.entry(*address).or_default().0 = true;
+        }
+        for address in self.destructed.iter().chain(&self.touched) {
+            changed.entry(*address).or_default();
+        }
+        for (slot, record) in &self.slots {
+            if record.present != record.original {
+                changed.entry(slot.address).or_default().1.push((
+                    slot.key,
+                    SlotChange {
+                        original: record.original,
+                        present: record.present,
+                    },
+                ));
+            }
+        }
+        changed
+            .into_iter()
+            .map(|(address, (created, slots))| Changed {
+                address,
+                created,
+                slots,
+            })
+            .collect()
+    }
+
+    /// Adds the transaction's changes (after its deletions) to those
+    /// [`State::take_changes`] returns.
+    pub(super) fn record_changes(&mut self, changed: Vec<Changed>) {
+        for Changed {
+            address,
+            created,
+            slots,
+        } in changed
+        {
+            let info = self.accounts.get(&address).map(|account| AccountInfo {
+                balance: account.balance,
+                nonce: account.nonce,
+                code_hash: account.code_hash,
+                code: Some(account.code.clone()),
+            });
+            let change = AccountChange {
+                storage_reset: created || info.is_none(),
+                storage: if info.is_some() {
+                    slots.into_iter().collect()
+                } else {
+                    Default::default()
+                },
+                info,
+            };
+            match self.changes.entry(address) {
+                Entry::Occupied(mut entry) => merge(entry.get_mut(), change),
+                Entry::Vacant(entry) => {
+                    entry.insert(change);
+                }
+            }
+        }
     }
 }

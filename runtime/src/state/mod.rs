@@ -27,9 +27,9 @@ pub use changes::{AccountChange, SlotChange, StateChanges};
 pub use journal::Checkpoint;
 pub use keys::Storage;
 
-use crate::database::{AccountInfo, Database, DatabaseError, EmptyDatabase};
+use crate::database::{Database, EmptyDatabase};
 use crate::host::{SStoreResult, SelfDestructResult, StateLoad};
-use alloy_primitives::map::{AddressMap, Entry, HashMap};
+use alloy_primitives::map::{Entry, HashMap};
 use alloy_primitives::{Address, Bytes, Log, B256, KECCAK256_EMPTY, U256};
 use backing::Backing;
 use journal::JournalEntry;
@@ -122,59 +122,6 @@ impl<DB: Database> State<DB> {
             created: Addresses::default(),
             destructed: Addresses::default(),
             touched: Addresses::default(),
-        }
-    }
-
-    /// The database behind the cache.
-    pub fn database(&self) -> &DB {
-        &self.backing.database
-    }
-
-    /// The database behind the cache, mutable (to commit
-    /// [`State::take_changes`] to it between transactions).
-    pub fn database_mut(&mut self) -> &mut DB {
-        &mut self.backing.database
-    }
-
-    /// What the transactions since the last call changed (over a database;
-    /// the in-memory state records nothing).
-    pub fn take_changes(&mut self) -> StateChanges {
-        std::mem::take(&mut self.changes)
-    }
-
-    /// The first database query that failed since the last transaction
-    /// boundary, taken (frames run with [`crate::Evm::run_call`] outside a
-    /// transaction leave it here).
-    pub fn take_database_error(&mut self) -> Option<DatabaseError> {
-        self.backing.error.take()
-    }
-
-    /// Brings `address` into the cache from the database if it is not
-    /// known yet (readers such as [`State::account`] see only the cache:
-    /// every account a transaction reaches is warmed or changed first,
-    /// which loads it).
-    #[inline]
-    pub fn load_account(&mut self, address: Address) {
-        if self.backing.active {
-            self.backing.load(&mut self.accounts, address);
-        }
-    }
-
-    /// Sets the hash of block `number` (for BLOCKHASH; unknown ones are
-    /// asked of the database, zero without one).
-    pub fn set_block_hash(&mut self, number: u64, hash: B256) {
-        self.block_hashes.insert(number, hash);
-    }
-
-    /// The hash of block `number` (no window check: see the `Evm`).
-    pub fn block_hash(&mut self, number: u64) -> B256 {
-        if let Some(hash) = self.block_hashes.get(&number) {
-            return *hash;
-        }
-        if self.backing.active {
-            self.backing.block_hash(number)
-        } else {
-            B256::ZERO
         }
     }
 
@@ -398,88 +345,6 @@ impl<DB: Database> State<DB> {
         self.warm_accounts.clear();
         self.transient.clear();
         self.created.clear();
-    }
-
-    /// Gives up the running transaction (a database query failed): undoes
-    /// its changes and logs, drops what it loaded into the cache and clears
-    /// its bookkeeping, so the state is as before
-    /// [`State::begin_transaction`]. The database error, if any, is
-    /// dropped: take it first ([`State::take_database_error`]).
-    pub fn abort_transaction(&mut self) {
-        self.revert(Checkpoint {
-            journal_len: 0,
-            logs_len: 0,
-        });
-        self.slots.clear();
-        self.backing.forget_loaded(&mut self.accounts);
-        self.journal.clear();
-        self.logs.clear();
-        self.warm_accounts.clear();
-        self.transient.clear();
-        self.created.clear();
-        self.destructed.clear();
-        self.touched.clear();
-        self.backing.error = None;
-    }
-
-    /// The accounts the transaction changed (from its journal, before the
-    /// end-of-transaction deletions), with their storage writes.
-    fn changed_in_transaction(&self) -> Vec<(Address, bool, Vec<(U256, SlotChange)>)> {
-        let mut changed: AddressMap<(bool, Vec<(U256, SlotChange)>)> = AddressMap::default();
-        for entry in &self.journal {
-            if let Some(address) = entry.changed_account() {
-                changed.entry(address).or_default();
-            }
-        }
-        for address in &self.created {
-            changed.entry(*address).or_default().0 = true;
-        }
-        for address in self.destructed.iter().chain(&self.touched) {
-            changed.entry(*address).or_default();
-        }
-        for (slot, record) in &self.slots {
-            if record.present != record.original {
-                changed.entry(slot.address).or_default().1.push((
-                    slot.key,
-                    SlotChange {
-                        original: record.original,
-                        present: record.present,
-                    },
-                ));
-            }
-        }
-        changed
-            .into_iter()
-            .map(|(address, (created, slots))| (address, created, slots))
-            .collect()
-    }
-
-    /// Adds the transaction's changes (after its deletions) to those
-    /// [`State::take_changes`] returns.
-    fn record_changes(&mut self, changed: Vec<(Address, bool, Vec<(U256, SlotChange)>)>) {
-        for (address, created, slots) in changed {
-            let info = self.accounts.get(&address).map(|account| AccountInfo {
-                balance: account.balance,
-                nonce: account.nonce,
-                code_hash: account.code_hash,
-                code: Some(account.code.clone()),
-            });
-            let change = AccountChange {
-                storage_reset: created || info.is_none(),
-                storage: if info.is_some() {
-                    slots.into_iter().collect()
-                } else {
-                    Default::default()
-                },
-                info,
-            };
-            match self.changes.entry(address) {
-                Entry::Occupied(mut entry) => changes::merge(entry.get_mut(), change),
-                Entry::Vacant(entry) => {
-                    entry.insert(change);
-                }
-            }
-        }
     }
 
     /// Writes the transaction's storage writes into the accounts and
