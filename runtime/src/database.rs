@@ -85,41 +85,31 @@ pub trait Database {
     fn block_hash(&mut self, number: u64) -> Result<B256, DatabaseError>;
 }
 
-impl<T: Database + ?Sized> Database for &mut T {
-    fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, DatabaseError> {
-        (**self).basic(address)
-    }
+/// A borrowed or boxed database serves as well (`State<&mut D>`,
+/// `State<Box<dyn Database>>`).
+macro_rules! forward_database {
+    ($($pointer:ty),*) => {$(
+        impl<T: Database + ?Sized> Database for $pointer {
+            fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, DatabaseError> {
+                (**self).basic(address)
+            }
 
-    fn code_by_hash(&mut self, code_hash: B256) -> Result<Bytes, DatabaseError> {
-        (**self).code_by_hash(code_hash)
-    }
+            fn code_by_hash(&mut self, code_hash: B256) -> Result<Bytes, DatabaseError> {
+                (**self).code_by_hash(code_hash)
+            }
 
-    fn storage(&mut self, address: Address, key: U256) -> Result<U256, DatabaseError> {
-        (**self).storage(address, key)
-    }
+            fn storage(&mut self, address: Address, key: U256) -> Result<U256, DatabaseError> {
+                (**self).storage(address, key)
+            }
 
-    fn block_hash(&mut self, number: u64) -> Result<B256, DatabaseError> {
-        (**self).block_hash(number)
-    }
+            fn block_hash(&mut self, number: u64) -> Result<B256, DatabaseError> {
+                (**self).block_hash(number)
+            }
+        }
+    )*};
 }
 
-impl<T: Database + ?Sized> Database for Box<T> {
-    fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, DatabaseError> {
-        (**self).basic(address)
-    }
-
-    fn code_by_hash(&mut self, code_hash: B256) -> Result<Bytes, DatabaseError> {
-        (**self).code_by_hash(code_hash)
-    }
-
-    fn storage(&mut self, address: Address, key: U256) -> Result<U256, DatabaseError> {
-        (**self).storage(address, key)
-    }
-
-    fn block_hash(&mut self, number: u64) -> Result<B256, DatabaseError> {
-        (**self).block_hash(number)
-    }
-}
+forward_database!(&mut T, Box<T>);
 
 /// Nothing: every account is missing, every slot and block hash zero. The
 /// database of the in-memory [`crate::State`], whose accounts are the ones

@@ -79,18 +79,26 @@ impl TestEnv {
     }
 }
 
-/// An account of the pre- or post-state.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+/// An account of the pre- or post-state (also a t8n alloc's; every field
+/// may be left out).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 pub struct TestAccount {
     /// Balance.
+    #[serde(default)]
     pub balance: U256,
     /// Nonce.
+    #[serde(default, skip_serializing_if = "U256::is_zero")]
     pub nonce: U256,
     /// Code.
+    #[serde(default, skip_serializing_if = "no_code")]
     pub code: Bytes,
     /// Storage slots.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub storage: BTreeMap<U256, U256>,
+}
+
+fn no_code(code: &Bytes) -> bool {
+    code.is_empty()
 }
 
 /// The transaction template.

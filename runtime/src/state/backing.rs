@@ -261,13 +261,7 @@ impl<DB: Database> State<DB> {
         });
         self.slots.clear();
         self.backing.forget_loaded(&mut self.accounts);
-        self.journal.clear();
-        self.logs.clear();
-        self.warm_accounts.clear();
-        self.transient.clear();
-        self.created.clear();
-        self.destructed.clear();
-        self.touched.clear();
+        self.clear_transaction_sets();
         self.backing.error = None;
     }
 }

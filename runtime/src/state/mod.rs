@@ -301,6 +301,14 @@ impl<DB: Database> State<DB> {
         // leave their writes behind; they are kept.
         self.write_back_slots();
         self.backing.keep_loaded();
+        self.clear_transaction_sets();
+        self.journal.reserve(TX_SET_CAPACITY);
+        self.warm_accounts.reserve(TX_SET_CAPACITY);
+        self.touched.reserve(TX_SET_CAPACITY);
+    }
+
+    /// Clears the journal, logs and the per-transaction sets.
+    fn clear_transaction_sets(&mut self) {
         self.journal.clear();
         self.logs.clear();
         self.warm_accounts.clear();
@@ -308,9 +316,6 @@ impl<DB: Database> State<DB> {
         self.created.clear();
         self.destructed.clear();
         self.touched.clear();
-        self.journal.reserve(TX_SET_CAPACITY);
-        self.warm_accounts.reserve(TX_SET_CAPACITY);
-        self.touched.reserve(TX_SET_CAPACITY);
     }
 
     /// Ends a transaction: deletes the accounts SELFDESTRUCT scheduled

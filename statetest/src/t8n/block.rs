@@ -5,9 +5,11 @@ use super::input::{Alloc, T8nEnv, T8nTx};
 use super::output::{block_result, post_alloc, BlockResult, Included, Rejected};
 use super::sign::prepare;
 use super::T8nError;
+use crate::case;
+use crate::exec::state_from;
 use alloy_primitives::{address, b256, Address, Bytes, Log, B256, U256};
 use cevm_runtime::evm::Evm;
-use cevm_runtime::state::{Account, State};
+use cevm_runtime::state::State;
 use cevm_runtime::tx::{self, BlobSchedule, TxError};
 use cevm_runtime::{BlockEnv, Env, Executor, Precompiles, SpecId, TxEnv};
 
@@ -97,10 +99,11 @@ pub fn transition(
         }
     }
     if spec >= SpecId::Prague {
-        let parent = number
-            .checked_sub(1)
-            .and_then(|n| env.block_hashes.get(&U256::from(n)));
-        if let Some(parent) = parent {
+        let hashes = env.block.known_block_hashes();
+        let parent = hashes
+            .iter()
+            .find(|(n, _)| Some(*n) == number.checked_sub(1));
+        if let Some((_, parent)) = parent {
             system_call(
                 &mut state,
                 &system_env,
@@ -252,73 +255,32 @@ pub fn transition(
 
 /// The pre-state with the block hashes of `env`.
 fn pre_state(alloc: &Alloc, env: &T8nEnv) -> Result<State, T8nError> {
-    let mut state = State::new();
-    for (address, acc) in alloc {
-        let nonce = u64::try_from(acc.nonce)
-            .map_err(|_| T8nError::Input(format!("alloc: nonce of {address} exceeds 2^64 - 1")))?;
-        let mut account = Account::with_balance(acc.balance)
-            .with_nonce(nonce)
-            .with_code(acc.code.clone());
-        for (key, value) in &acc.storage {
-            account = account.with_storage(*key, *value);
-        }
-        state.insert_account(*address, account);
-    }
-    for (number, hash) in &env.block_hashes {
-        if let Ok(number) = u64::try_from(*number) {
-            state.set_block_hash(number, *hash);
-        }
-    }
-    Ok(state)
-}
-
-fn to_u64(value: U256, what: &str) -> Result<u64, T8nError> {
-    u64::try_from(value).map_err(|_| T8nError::Input(format!("env: {what} exceeds 2^64 - 1")))
+    state_from(alloc, &env.block).map_err(|e| T8nError::Input(format!("alloc: {e}")))
 }
 
 /// The block environment, with the base fee and excess blob gas derived
 /// from the parent's when not given.
 fn block_env(env: &T8nEnv, spec: SpecId, schedule: &BlobSchedule) -> Result<BlockEnv, T8nError> {
-    let basefee = match (env.current_base_fee, spec >= SpecId::London) {
-        (Some(fee), _) => fee,
-        (None, false) => U256::ZERO,
-        (None, true) => next_base_fee(env)?,
-    };
-    let excess_blob_gas = match (env.current_excess_blob_gas, spec >= SpecId::Cancun) {
-        (Some(excess), _) => Some(to_u64(excess, "currentExcessBlobGas")?),
-        (None, false) => None,
-        (None, true) => {
-            let (Some(excess), Some(used)) = (env.parent_excess_blob_gas, env.parent_blob_gas_used)
-            else {
-                return Err(T8nError::Config(
-                    "currentExcessBlobGas or parentExcessBlobGas and parentBlobGasUsed required"
-                        .into(),
-                ));
-            };
-            let target = schedule.target * cevm_runtime::tx::blob::GAS_PER_BLOB;
-            Some(to_u64(
-                (excess + used).saturating_sub(U256::from(target)),
-                "excess blob gas",
-            )?)
-        }
-    };
-    let difficulty = env.current_difficulty.unwrap_or_default();
-    if spec >= SpecId::Paris && env.current_random.is_none() {
+    let mut block = env.block.clone();
+    if block.current_base_fee.is_none() && spec >= SpecId::London {
+        block.current_base_fee = Some(next_base_fee(env)?);
+    }
+    if block.current_excess_blob_gas.is_none() && spec >= SpecId::Cancun {
+        let (Some(excess), Some(used)) = (env.parent_excess_blob_gas, env.parent_blob_gas_used)
+        else {
+            return Err(T8nError::Config(
+                "currentExcessBlobGas or parentExcessBlobGas and parentBlobGasUsed required".into(),
+            ));
+        };
+        let target = schedule.target * cevm_runtime::tx::blob::GAS_PER_BLOB;
+        block.current_excess_blob_gas = Some((excess + used).saturating_sub(U256::from(target)));
+    }
+    if spec >= SpecId::Paris && block.current_random.is_none() {
         return Err(T8nError::Config(
             "currentRandom required from the Merge on".into(),
         ));
     }
-    Ok(BlockEnv {
-        number: env.current_number,
-        coinbase: env.current_coinbase,
-        timestamp: env.current_timestamp,
-        gas_limit: env.current_gas_limit,
-        basefee,
-        prevrandao: env.current_random.unwrap_or_else(|| B256::from(difficulty)),
-        difficulty,
-        blob_base_fee: schedule.blob_base_fee(excess_blob_gas.unwrap_or(0)),
-        excess_blob_gas,
-    })
+    case::block_env(&block, schedule).map_err(|e| T8nError::Input(format!("env: {e}")))
 }
 
 /// EIP-1559's base fee after the parent.

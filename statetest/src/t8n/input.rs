@@ -1,52 +1,24 @@
 //! The t8n input files, as geth's `evm t8n` reads them: the pre-state
 //! (`alloc`), the block environment (`env`) and the transactions (`txs`).
 
+use crate::model::{TestAccount, TestEnv};
 use alloy_primitives::{Address, Bytes, B256, U256};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-/// The pre-state: accounts by address.
-pub type Alloc = BTreeMap<Address, AllocAccount>;
+/// The pre-state: accounts by address (a state test's `pre`).
+pub type Alloc = BTreeMap<Address, TestAccount>;
 
-/// One account of an alloc (every field may be left out).
-#[derive(Clone, Debug, Default, Deserialize, serde::Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct AllocAccount {
-    /// Balance.
-    #[serde(default)]
-    pub balance: U256,
-    /// Nonce.
-    #[serde(default, skip_serializing_if = "U256::is_zero")]
-    pub nonce: U256,
-    /// Code.
-    #[serde(default, skip_serializing_if = "no_code")]
-    pub code: Bytes,
-    /// Storage (zero values are dropped).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub storage: BTreeMap<U256, U256>,
-}
-
-/// The block environment.
-#[derive(Clone, Debug, Default, Deserialize)]
+/// The block environment: a state test's (whose `blockHashes` and
+/// `previousHash` feed BLOCKHASH and EIP-2935) and the parent's values the
+/// base fee and excess blob gas follow from when not given.
+#[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct T8nEnv {
-    /// COINBASE.
-    pub current_coinbase: Address,
-    /// Block gas limit.
-    pub current_gas_limit: U256,
-    /// Block number.
-    pub current_number: U256,
-    /// Block timestamp.
-    pub current_timestamp: U256,
-    /// Difficulty (before the Merge).
-    #[serde(default)]
-    pub current_difficulty: Option<U256>,
-    /// PREVRANDAO (from the Merge).
-    #[serde(default)]
-    pub current_random: Option<B256>,
-    /// Base fee; without it (from London) it follows from the parent's.
-    #[serde(default)]
-    pub current_base_fee: Option<U256>,
+    /// Coinbase, gas limit, number, timestamp, difficulty or randomness,
+    /// base fee, excess blob gas and block hashes.
+    #[serde(flatten)]
+    pub block: TestEnv,
     /// The parent's base fee.
     #[serde(default)]
     pub parent_base_fee: Option<U256>,
@@ -56,9 +28,6 @@ pub struct T8nEnv {
     /// The parent's gas limit.
     #[serde(default)]
     pub parent_gas_limit: Option<U256>,
-    /// Excess blob gas; without it (from Cancun) it follows from the parent's.
-    #[serde(default)]
-    pub current_excess_blob_gas: Option<U256>,
     /// The parent's excess blob gas.
     #[serde(default)]
     pub parent_excess_blob_gas: Option<U256>,
@@ -68,9 +37,6 @@ pub struct T8nEnv {
     /// The parent's beacon block root (EIP-4788).
     #[serde(default)]
     pub parent_beacon_block_root: Option<B256>,
-    /// Hashes of earlier blocks, for BLOCKHASH and EIP-2935.
-    #[serde(default)]
-    pub block_hashes: BTreeMap<U256, B256>,
     /// Withdrawals (from Shanghai).
     #[serde(default)]
     pub withdrawals: Option<Vec<Withdrawal>>,
@@ -198,8 +164,4 @@ fn empty_address<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Addres
         None | Some("") | Some("0x") => Ok(None),
         Some(text) => text.parse().map(Some).map_err(serde::de::Error::custom),
     }
-}
-
-fn no_code(code: &Bytes) -> bool {
-    code.is_empty()
 }

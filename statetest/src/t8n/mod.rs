@@ -16,7 +16,7 @@ mod output;
 pub mod sign;
 
 pub use block::{transition, T8nConfig, T8nOutput};
-pub use input::{Alloc, AllocAccount, T8nEnv, T8nTx};
+pub use input::{Alloc, T8nEnv, T8nTx};
 
 /// Why a transition cannot run (each maps to one of geth's exit codes).
 #[derive(Debug, thiserror::Error)]

@@ -1,8 +1,9 @@
 //! The t8n outputs: the `result` object (geth's field names and hex
 //! encodings) and the post-state alloc.
 
-use super::input::{Alloc, AllocAccount, T8nEnv};
+use super::input::{Alloc, T8nEnv};
 use super::sign::PreparedTx;
+use crate::model::TestAccount;
 use crate::roots::{logs_hash, state_root, RootAccount};
 use alloy_consensus::proofs::{
     calculate_receipt_root, calculate_transaction_root, calculate_withdrawals_root,
@@ -92,17 +93,11 @@ pub fn block_result(
     env: &T8nEnv,
     requests: Option<&[(u8, Bytes)]>,
 ) -> BlockResult {
-    let root = state_root(state.accounts().map(|(address, acc)| {
-        (
-            *address,
-            RootAccount {
-                nonce: acc.nonce,
-                balance: acc.balance,
-                code_hash: acc.code_hash,
-                storage: acc.storage.iter().map(|(k, v)| (*k, *v)).collect(),
-            },
-        )
-    }));
+    let root = state_root(
+        state
+            .accounts()
+            .map(|(address, acc)| (*address, RootAccount::from(acc))),
+    );
     let envelopes: Vec<_> = included
         .iter()
         .map(|i| i.prepared.envelope.clone())
@@ -213,7 +208,7 @@ pub fn post_alloc(state: &State) -> Alloc {
         .map(|(address, acc)| {
             (
                 *address,
-                AllocAccount {
+                TestAccount {
                     balance: acc.balance,
                     nonce: U256::from(acc.nonce),
                     code: acc.code.clone(),
