@@ -4,7 +4,9 @@
 //! from [`CALLER`], which holds [`CALLER_BALANCE`] wei. It is a message call,
 //! not a transaction: no intrinsic gas, fees, refund cap or gas-limit cap
 //! apply, and `--gas` (default [`DEFAULT_GAS`]) is the frame's whole gas. The
-//! block environment is empty (number 0, timestamp 0, base fee 0) on chain 1.
+//! block environment is empty (timestamp 0, base fee 0) on chain 1; its number
+//! is `--block-number`, by default one past the highest `--block-hash` given
+//! (so that BLOCKHASH sees them) or 0.
 //!
 //! Exit code: 0 when the call succeeds, 1 when it reverts or halts, 2 for
 //! bad input.
@@ -16,7 +18,7 @@ use cevm_interp::{Eip3155Writer, Interpreter};
 use cevm_runtime::evm::{CallOutcome, Evm};
 use cevm_runtime::state::{Account, State};
 use cevm_runtime::{
-    Address, Bytes, Env, Executor, Log, Precompiles, SpecId, Status, SuccessReason, U256,
+    Address, Bytes, Env, Executor, Log, Precompiles, SpecId, Status, SuccessReason, B256, U256,
 };
 use std::io::BufWriter;
 use std::path::PathBuf;
@@ -51,6 +53,12 @@ pub struct RunArgs {
     /// Fork rules: any mainnet fork from frontier to osaka.
     #[arg(long, default_value = "osaka")]
     spec: String,
+    /// The hash BLOCKHASH gives for block N (repeatable); other blocks read as zero.
+    #[arg(long, value_name = "N=HASH")]
+    block_hash: Vec<String>,
+    /// The current block's number [default: one past the highest --block-hash, else 0].
+    #[arg(long, value_name = "N")]
+    block_number: Option<u64>,
     /// Backend that runs the code.
     #[arg(long, value_enum, default_value_t = Backend::Interp)]
     backend: Backend,
@@ -81,6 +89,10 @@ pub struct RunRequest {
     pub value: U256,
     /// Fork rules.
     pub spec: SpecId,
+    /// The current block's number.
+    pub block_number: u64,
+    /// Hashes of earlier blocks, for BLOCKHASH.
+    pub block_hashes: Vec<(u64, B256)>,
 }
 
 impl RunRequest {
@@ -94,26 +106,60 @@ impl RunRequest {
             .parse()
             .with_context(|| format!("--value: `{}` is not a number", args.value))?;
         let spec: SpecId = args.spec.parse()?;
+        let block_hashes = args
+            .block_hash
+            .iter()
+            .map(|arg| parse_block_hash(arg))
+            .collect::<Result<Vec<_>>>()?;
+        let block_number = args.block_number.unwrap_or_else(|| {
+            block_hashes
+                .iter()
+                .map(|(n, _)| n.saturating_add(1))
+                .max()
+                .unwrap_or(0)
+        });
         Ok(RunRequest {
             code: code.into(),
             input: input.into(),
             gas: args.gas,
             value,
             spec,
+            block_number,
+            block_hashes,
         })
     }
+}
+
+/// `N=HASH` of `--block-hash`.
+fn parse_block_hash(arg: &str) -> Result<(u64, B256)> {
+    let (number, hash) = arg
+        .split_once('=')
+        .with_context(|| format!("--block-hash: `{arg}` is not N=HASH"))?;
+    let number = number
+        .trim()
+        .parse()
+        .with_context(|| format!("--block-hash: `{number}` is not a block number"))?;
+    let bytes = parse_hex("--block-hash", hash)?;
+    if bytes.len() != 32 {
+        bail!("--block-hash: `{hash}` is not 32 bytes");
+    }
+    Ok((number, B256::from_slice(&bytes)))
 }
 
 /// Runs `req` on `executor` against a fresh state and returns the call's
 /// result and logs.
 pub fn execute(executor: &dyn Executor, req: &RunRequest) -> CallOutcome {
     let mut state = State::new();
+    for (number, hash) in &req.block_hashes {
+        state.set_block_hash(*number, *hash);
+    }
     state.insert_account(CALLER, Account::with_balance(CALLER_BALANCE));
     state.insert_account(
         CONTRACT,
         Account::default().with_code(req.code.clone()).with_nonce(1),
     );
-    let env = Env::new(req.spec);
+    let mut env = Env::new(req.spec);
+    env.block.number = U256::from(req.block_number);
     let precompiles = Precompiles::for_spec(req.spec);
     let mut evm = Evm::new(&mut state, &env, executor, &precompiles);
     evm.transact_call(CALLER, CONTRACT, req.value, req.input.clone(), req.gas)
@@ -294,6 +340,8 @@ mod tests {
             gas: DEFAULT_GAS,
             value: "0".into(),
             spec: "osaka".into(),
+            block_hash: Vec::new(),
+            block_number: None,
             backend: Backend::Interp,
             tiered: TieredArgs::default(),
             aot: None,
@@ -336,6 +384,33 @@ mod tests {
         assert_eq!(report.to_json()["status"], "revert");
         assert_eq!(report.to_json()["output"], "0x00");
         assert!(report.to_text().starts_with("status:   revert\n"));
+    }
+
+    #[test]
+    fn block_hashes_reach_blockhash() {
+        // PUSH1 7 BLOCKHASH PUSH0 MSTORE PUSH1 32 PUSH0 RETURN
+        let mut a = args("600740 5f52 60205ff3".replace(' ', "").as_str());
+        let hash = format!("0x{}", "ab".repeat(32));
+        a.block_hash = vec![format!("7={hash}")];
+        let req = RunRequest::from_args(&a).unwrap();
+        assert_eq!(req.block_number, 8);
+        let outcome = execute(&Interpreter::new(), &req);
+        assert_eq!(Report::new(&req, &outcome).to_json()["output"], hash);
+        a.block_number = Some(7);
+        let req = RunRequest::from_args(&a).unwrap();
+        let outcome = execute(&Interpreter::new(), &req);
+        let zero = format!("0x{}", "00".repeat(32));
+        assert_eq!(
+            Report::new(&req, &outcome).to_json()["output"],
+            zero,
+            "current block"
+        );
+        a.block_hash = vec!["7=0x12".into()];
+        let err = RunRequest::from_args(&a).unwrap_err().to_string();
+        assert!(err.contains("not 32 bytes"), "{err}");
+        a.block_hash = vec!["seven".into()];
+        let err = RunRequest::from_args(&a).unwrap_err().to_string();
+        assert!(err.contains("N=HASH"), "{err}");
     }
 
     #[test]

@@ -1,17 +1,24 @@
 //! `cevm statetest`: runs execution-spec-tests state tests on a backend.
+//!
+//! With `--trace` the cases run one after the other on the interpreter,
+//! which writes an EIP-3155 trace of every step to stderr; after each case
+//! come a summary line (`output`, `gasUsed` of the transaction, `pass`,
+//! `error`) and `{"stateRoot": "0x..."}`, the line goevmlab reads.
 
 use crate::backend::{aot_dir_executor, describe_tiered, TieredArgs};
 use anyhow::{bail, Context, Result};
 use cevm_compiler::JitExecutor;
-use cevm_interp::Interpreter;
+use cevm_interp::{Eip3155Writer, Interpreter};
 use cevm_runtime::{Executor, SpecId};
 use cevm_statetest::{
-    discover, run_files, run_files_compared, FileReport, KnownFailures, RunOptions, Summary,
+    discover, run_file_each, run_files, run_files_compared, CaseId, CaseRun, FileReport,
+    KnownFailures, RunOptions, Summary,
 };
 use cevm_tiered::TieredStats;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
+use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -45,6 +52,11 @@ pub struct StatetestArgs {
     /// End stdout with one JSON summary line.
     #[arg(long)]
     json: bool,
+    /// Write an EIP-3155 trace of every case to stderr, each followed by a
+    /// summary line and `{"stateRoot": ...}` (interpreter only; one case at
+    /// a time).
+    #[arg(long)]
+    trace: bool,
 }
 
 /// `--backend`: one backend, or both compared.
@@ -112,6 +124,9 @@ pub fn run(args: StatetestArgs) -> Result<ExitCode> {
         Some(path) => KnownFailures::load(path)?,
         None => KnownFailures::bundled().context("the bundled known-failures list")?,
     };
+    if args.trace && args.backend != BackendChoice::Interp {
+        bail!("--trace needs --backend interp: compiled code has no per-instruction steps");
+    }
     let files = discover(&args.paths).context("collecting test files")?;
     if files.is_empty() {
         bail!("no .json files found");
@@ -167,6 +182,7 @@ pub fn run(args: StatetestArgs) -> Result<ExitCode> {
         }
     }
     let (reports, backend_name) = match args.backend {
+        BackendChoice::Interp if args.trace => (run_traced(&files, &options), "interp"),
         BackendChoice::Interp => (run_files(&files, &interp, &options, &on_file), "interp"),
         BackendChoice::Jit => (run_files(&files, &jit, &options, &on_file), "jit"),
         BackendChoice::Aot => (run_files(&files, &aot, &options, &on_file), "aot"),
@@ -233,4 +249,46 @@ pub fn run(args: StatetestArgs) -> Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Runs `files` one case at a time on a tracing interpreter (see the
+/// module documentation for what goes to stderr).
+fn run_traced(files: &[PathBuf], options: &RunOptions) -> Vec<FileReport> {
+    let tracer = Eip3155Writer::new(BufWriter::new(std::io::stderr())).with_summary(false);
+    let interpreter = Interpreter::with_tracer(Box::new(tracer));
+    files
+        .iter()
+        .map(|path| run_file_each(path, &interpreter, options, &mut write_case_end))
+        .collect()
+}
+
+/// The lines after a traced case: its summary and its state root.
+fn write_case_end(_: &CaseId, run: &CaseRun) {
+    let (summary, root) = match run {
+        Ok(out) => {
+            let mut summary = serde_json::json!({
+                "output": format!("{:#x}", out.output),
+                "gasUsed": format!("{:#x}", out.gas_used),
+                "pass": out.status_class == "success",
+            });
+            if out.status_class != "success" {
+                let error = match &out.rejected {
+                    Some(reason) => format!("rejected: {reason}"),
+                    None => out.status.clone(),
+                };
+                summary["error"] = error.into();
+            }
+            (summary, Some(out.state_root))
+        }
+        Err(why) => (
+            serde_json::json!({"output": "0x", "gasUsed": "0x0", "pass": false, "error": why}),
+            None,
+        ),
+    };
+    let mut err = std::io::stderr().lock();
+    // A broken stderr loses the trace, not the test results.
+    let _ = writeln!(err, "{summary}");
+    if let Some(root) = root {
+        let _ = writeln!(err, "{{\"stateRoot\": \"{root:#x}\"}}");
+    }
 }

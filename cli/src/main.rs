@@ -11,6 +11,7 @@ mod cmd_fuzz;
 mod cmd_replay;
 mod cmd_run;
 mod cmd_statetest;
+mod cmd_t8n;
 mod input;
 mod replay_stream;
 
@@ -39,6 +40,8 @@ enum Command {
     /// A stream of transactions over thousands of distinct codes, on the
     /// interpreter, the JIT or the tiered backend, checked against the interpreter.
     Replay(cmd_replay::ReplayArgs),
+    /// State transition tool with geth's `evm t8n` interface (alloc, env, txs in; result, alloc out).
+    T8n(cmd_t8n::T8nArgs),
 }
 
 /// Lets a write to a closed pipe end the process quietly, as it does for
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => cmd_bench::run(args),
         Command::Fuzz(args) => cmd_fuzz::run(args),
         Command::Replay(args) => cmd_replay::run(args),
+        Command::T8n(args) => cmd_t8n::run(args),
     };
     match result {
         Ok(code) => code,

@@ -4,7 +4,9 @@
 //! every instruction shares):
 //! 1. fetch the byte at `pc` (past the end of the code: STOP);
 //! 2. look it up in the fork's opcode table (`None`: undefined instruction);
-//! 3. trace the step if a tracer is installed;
+//! 3. trace the step if a tracer is installed (the step is reported once
+//!    its whole cost is known: at the next step, when the nested frame it
+//!    starts begins, or when its frame ends);
 //! 4. check stack underflow (inputs) and overflow (outputs minus inputs);
 //! 5. charge the static gas from the table;
 //! 6. execute: the family module pops operands, charges dynamic gas and
@@ -22,7 +24,7 @@ use cevm_runtime::frame::STACK_LIMIT;
 use cevm_runtime::opcode::{self, op, ForkOp, ForkTable};
 use cevm_runtime::{
     Bytecode, Bytes, Executor, Frame, FrameResult, HaltReason, Host, JumpTableCache, Message,
-    Stack, Status,
+    Stack, Status, U256,
 };
 use std::borrow::Cow;
 use std::sync::{Mutex, MutexGuard};
@@ -46,6 +48,45 @@ struct TraceState {
     /// frame reads it on entry as the refund of its enclosing frames, so
     /// that each step reports the transaction-wide counter (EIP-3155).
     refund_at_last_step: i64,
+    /// The step whose cost is not known yet.
+    pending: Option<PendingStep>,
+}
+
+/// A traced step waiting for its cost: what [`Step`] reports, owned.
+struct PendingStep {
+    pc: usize,
+    opcode: u8,
+    op_name: Cow<'static, str>,
+    gas: u64,
+    static_gas: u64,
+    mem_size: usize,
+    stack: Vec<U256>,
+    return_data: Bytes,
+    depth: usize,
+    refund: i64,
+}
+
+impl TraceState {
+    /// Reports the pending step, if any, with the gas left after it
+    /// (`None`: it halted; its static gas is reported).
+    fn finish_pending(&mut self, gas_after: Option<u64>) {
+        let Some(p) = self.pending.take() else {
+            return;
+        };
+        let gas_cost = gas_after.map_or(p.static_gas, |after| p.gas.saturating_sub(after));
+        self.tracer.step(&Step {
+            pc: p.pc,
+            opcode: p.opcode,
+            op_name: p.op_name,
+            gas: p.gas,
+            gas_cost,
+            mem_size: p.mem_size,
+            stack: &p.stack,
+            return_data: &p.return_data,
+            depth: p.depth,
+            refund: p.refund,
+        });
+    }
 }
 
 impl std::fmt::Debug for Interpreter {
@@ -68,6 +109,7 @@ impl Interpreter {
             trace: Some(Mutex::new(TraceState {
                 tracer,
                 refund_at_last_step: 0,
+                pending: None,
             })),
             jump_tables: JumpTableCache::default(),
         }
@@ -128,11 +170,23 @@ impl Executor for Interpreter {
             Status::Halt(reason) => FrameResult::halt(reason),
         };
         if let Some(t) = &self.trace {
-            Self::lock_trace(t)
+            let mut trace = Self::lock_trace(t);
+            let gas_after = match result.status {
+                Status::Success(_) | Status::Revert => Some(result.gas_left),
+                Status::Halt(_) => None,
+            };
+            trace.finish_pending(gas_after);
+            trace
                 .tracer
                 .frame_end(msg.depth + 1, msg.gas_limit, &result);
         }
         result
+    }
+
+    fn nested_frame_starts(&self, gas_left: u64) {
+        if let Some(t) = &self.trace {
+            Self::lock_trace(t).finish_pending(Some(gas_left));
+        }
     }
 }
 
@@ -195,7 +249,9 @@ impl Interpreter {
     }
 }
 
-/// Reports the state before the instruction at `m.pc` to the tracer.
+/// Records the state before the instruction at `m.pc`, to be reported
+/// when its cost is known; reports the step before it, whose cost is now
+/// known (the gas it left is the gas this one starts with).
 fn trace_step(
     state: &mut TraceState,
     m: &Machine<'_>,
@@ -209,15 +265,16 @@ fn trace_step(
         Some(op) => Cow::Borrowed(op.info.name),
         None => Cow::Owned(format!("UNDEFINED(0x{opcode:02x})")),
     };
-    state.tracer.step(&Step {
+    state.finish_pending(Some(m.frame.gas.remaining));
+    state.pending = Some(PendingStep {
         pc: m.pc,
         opcode,
         op_name,
         gas: m.frame.gas.remaining,
-        gas_cost: op.map_or(0, |op| op.static_gas),
+        static_gas: op.map_or(0, |op| op.static_gas),
         mem_size: m.frame.memory.len(),
-        stack: m.stack.as_slice(),
-        return_data: &m.frame.return_data,
+        stack: m.stack.as_slice().to_vec(),
+        return_data: m.frame.return_data.clone(),
         depth: m.frame.msg.depth + 1,
         refund,
     });

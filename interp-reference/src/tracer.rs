@@ -5,10 +5,11 @@
 //! those calls into the JSON-lines format of EIP-3155: one object per step
 //! and, after the outermost frame, one summary object.
 //!
-//! What `gasCost` holds: the instruction's static gas from the opcode table
-//! (as evmone reports it). Dynamic parts (memory expansion, cold access,
-//! the gas a CALL forwards, ...) are known only once the instruction runs,
-//! after its line has been written; they show in the next line's `gas`.
+//! What `gasCost` holds: the instruction's whole cost, dynamic part included
+//! (memory expansion, cold access, SSTORE's transition, the gas a CALL
+//! forwards; not the gas a CREATE gives its child), as geth reports it. The
+//! interpreter reports a step once that is known; an instruction that halts
+//! reports its static gas.
 
 use cevm_runtime::{FrameResult, Status, U256};
 use std::borrow::Cow;
@@ -26,7 +27,7 @@ pub struct Step<'a> {
     pub op_name: Cow<'static, str>,
     /// Gas left before the instruction.
     pub gas: u64,
-    /// The instruction's static gas (see the module documentation).
+    /// The instruction's whole cost (see the module documentation).
     pub gas_cost: u64,
     /// Memory size in bytes.
     pub mem_size: usize,

@@ -71,14 +71,23 @@ fn nested_frames_are_traced_with_depth_and_refund() {
     assert_eq!(lines[2]["refund"], 0);
     assert_eq!(lines[3]["refund"], 4800);
     assert_eq!(lines[12]["refund"], 4800);
-    assert_eq!(lines[10]["gasCost"], "0x64", "CALL's static gas");
+    // gasCost is the whole cost: SSTORE's cold reset (2,100 + 2,900).
+    assert_eq!(lines[2]["gasCost"], "0x1388");
     // The callee starts with the gas CALL forwarded.
-    let callee_gas = u64::from_str_radix(
-        lines[11]["gas"].as_str().unwrap().trim_start_matches("0x"),
-        16,
-    )
-    .unwrap();
+    let hex = |v: &Value| u64::from_str_radix(v.as_str().unwrap().trim_start_matches("0x"), 16);
+    let callee_gas = hex(&lines[11]["gas"]).unwrap();
     assert!(callee_gas > 9_000_000 && callee_gas < GAS);
+    // CALL's cost, as geth reports it: warm-access base and cold surcharge
+    // (100 + 2,500) plus the gas it forwards.
+    assert_eq!(hex(&lines[10]["gasCost"]).unwrap(), 2_600 + callee_gas);
+    // Every other step costs what its `gas` and the next step's differ by.
+    for i in [0, 1, 2, 3, 8, 9, 11, 12] {
+        let (now, next) = (
+            hex(&lines[i]["gas"]).unwrap(),
+            hex(&lines[i + 1]["gas"]).unwrap(),
+        );
+        assert_eq!(hex(&lines[i]["gasCost"]).unwrap(), now - next, "line {i}");
+    }
 
     let summary = lines.last().unwrap();
     assert_eq!(summary["pass"], true);

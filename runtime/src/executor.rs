@@ -35,4 +35,11 @@ pub trait Executor {
     /// Runs `code` for `msg`. Must not panic on any input; every failure is a
     /// [`FrameResult`] status.
     fn execute(&self, code: &Bytecode, msg: &Message, host: &mut dyn Host) -> FrameResult;
+
+    /// See [`Host::nested_frame_starts`]: the host passes it on to the
+    /// executor running the calling frame (a tracing interpreter). The
+    /// default does nothing.
+    fn nested_frame_starts(&self, gas_left: u64) {
+        let _ = gas_left;
+    }
 }

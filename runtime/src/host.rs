@@ -109,6 +109,16 @@ pub trait Host {
     /// Warms `address` and reports what the CALL family's gas depends on.
     fn load_account_for_call(&mut self, address: Address) -> AccountLoad;
 
+    /// The CALL or CREATE instruction running has charged its cost and
+    /// leaves the calling frame `gas_left`; its nested frame starts next.
+    /// The cost is what geth's traces report: a CALL's includes the gas it
+    /// forwards, a CREATE's does not. Tracers use it to report the
+    /// instruction's whole cost before the nested frame's steps; the
+    /// default does nothing.
+    fn nested_frame_starts(&mut self, gas_left: u64) {
+        let _ = gas_left;
+    }
+
     /// Runs a nested message call (value transfer, checkpoint, precompile or code).
     fn call(&mut self, inputs: CallInputs) -> FrameResult;
 

@@ -7,7 +7,8 @@
 //! - [`executor`]: the interface from the runtime to a backend.
 //! - [`gas`]: dynamic gas rules;
 //! - [`ops`]: semantics of opcodes that touch memory, the host or nested frames;
-//! - [`state`]: the in-memory world state with its journal;
+//! - [`state`]: the journaled world state, a cache over a [`Database`];
+//! - [`database`]: where the world state comes from;
 //! - [`evm`]: the `Host` over the state, with message-call and create semantics;
 //! - [`cache`]: the bounded cache of what is kept per code hash.
 
@@ -16,6 +17,7 @@
 pub mod analysis;
 pub mod asm;
 pub mod cache;
+pub mod database;
 pub mod env;
 pub mod evm;
 pub mod executor;
@@ -34,6 +36,7 @@ pub mod tx;
 
 pub use alloy_primitives::{self as primitives, Address, Bytes, Log, LogData, B256, U256};
 pub use analysis::{JumpTable, JumpTableCache};
+pub use database::{AccountInfo, Database, DatabaseError, EmptyDatabase};
 pub use env::{BlockEnv, Env, TxEnv};
 pub use evm::{CallOutcome, Evm};
 pub use executor::{Bytecode, Executor};

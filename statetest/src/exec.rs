@@ -1,7 +1,7 @@
 //! Executing one case on a fresh state and measuring the result.
 
 use crate::case::{account_nonce, CaseError};
-use crate::model::{TestAccount, TestCase};
+use crate::model::{TestAccount, TestCase, TestEnv};
 use crate::roots::{logs_hash, state_root, RootAccount};
 use alloy_primitives::{Address, B256};
 use cevm_runtime::state::{Account, State};
@@ -38,8 +38,13 @@ pub struct CaseOutput {
 
 /// The pre-state of `case` as a runtime [`State`].
 pub fn pre_state(case: &TestCase) -> Result<State, CaseError> {
+    state_from(&case.pre, &case.env)
+}
+
+/// A state holding the accounts of `pre` and the block hashes of `env`.
+pub fn state_from(pre: &BTreeMap<Address, TestAccount>, env: &TestEnv) -> Result<State, CaseError> {
     let mut state = State::new();
-    for (address, acc) in &case.pre {
+    for (address, acc) in pre {
         let mut account = Account::with_balance(acc.balance)
             .with_nonce(account_nonce(acc)?)
             .with_code(acc.code.clone());
@@ -47,6 +52,9 @@ pub fn pre_state(case: &TestCase) -> Result<State, CaseError> {
             account = account.with_storage(*key, *value);
         }
         state.insert_account(*address, account);
+    }
+    for (number, hash) in env.known_block_hashes() {
+        state.set_block_hash(number, hash);
     }
     Ok(state)
 }
@@ -103,17 +111,11 @@ fn case_output(state: &State, result: Result<TxOutcome, String>) -> CaseOutput {
     };
     let accounts: BTreeMap<Address, Account> =
         state.accounts().map(|(a, acc)| (*a, acc.clone())).collect();
-    let root = state_root(accounts.iter().map(|(address, acc)| {
-        (
-            *address,
-            RootAccount {
-                nonce: acc.nonce,
-                balance: acc.balance,
-                code_hash: acc.code_hash,
-                storage: acc.storage.iter().map(|(k, v)| (*k, *v)).collect(),
-            },
-        )
-    }));
+    let root = state_root(
+        accounts
+            .iter()
+            .map(|(address, acc)| (*address, RootAccount::from(acc))),
+    );
     CaseOutput {
         rejected,
         status,

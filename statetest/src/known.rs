@@ -12,12 +12,12 @@ use std::path::Path;
 #[derive(Debug, thiserror::Error)]
 pub enum KnownFailuresError {
     /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {cause}")]
     Io {
         /// The file.
         path: String,
         /// The cause.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// A line is not `<test> <fork> d<i>g<j>v<k> -- <reason>`.
     #[error("line {line}: expected `<test> <fork> d<i>g<j>v<k> -- <reason>`")]
@@ -65,9 +65,9 @@ impl KnownFailures {
 
     /// Reads the list from `path`.
     pub fn load(path: &Path) -> Result<Self, KnownFailuresError> {
-        let text = std::fs::read_to_string(path).map_err(|source| KnownFailuresError::Io {
+        let text = std::fs::read_to_string(path).map_err(|cause| KnownFailuresError::Io {
             path: path.display().to_string(),
-            source,
+            cause,
         })?;
         Self::parse(&text)
     }

@@ -17,11 +17,12 @@ pub mod report;
 pub mod roots;
 pub mod runner;
 pub mod shared;
+pub mod t8n;
 pub mod workload;
 
 pub use known::{KnownFailures, KnownFailuresError};
 pub use report::{CaseId, CaseResult, CaseStatus, FileReport, ForkCounts, Summary};
 pub use runner::{
-    discover, panic_message, run_file, run_file_compared, run_files, run_files_compared,
-    BackendFactory, RunOptions,
+    discover, panic_message, run_file, run_file_compared, run_file_each, run_files,
+    run_files_compared, BackendFactory, CaseRun, RunOptions,
 };

@@ -55,20 +55,50 @@ pub struct TestEnv {
     /// Excess blob gas.
     #[serde(default)]
     pub current_excess_blob_gas: Option<U256>,
+    /// The hash of the block before (older suites), for BLOCKHASH.
+    #[serde(default)]
+    pub previous_hash: Option<B256>,
+    /// Hashes of earlier blocks by number (as in `t8n` environments), for
+    /// BLOCKHASH.
+    #[serde(default)]
+    pub block_hashes: BTreeMap<U256, B256>,
 }
 
-/// An account of the pre- or post-state.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+impl TestEnv {
+    /// Every block hash the environment gives, by number.
+    pub fn known_block_hashes(&self) -> Vec<(u64, B256)> {
+        let previous = self.previous_hash.and_then(|hash| {
+            let number = u64::try_from(self.current_number).ok()?;
+            Some((number.checked_sub(1)?, hash))
+        });
+        self.block_hashes
+            .iter()
+            .filter_map(|(number, hash)| Some((u64::try_from(*number).ok()?, *hash)))
+            .chain(previous)
+            .collect()
+    }
+}
+
+/// An account of the pre- or post-state (also a t8n alloc's; every field
+/// may be left out).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 pub struct TestAccount {
     /// Balance.
+    #[serde(default)]
     pub balance: U256,
     /// Nonce.
+    #[serde(default, skip_serializing_if = "U256::is_zero")]
     pub nonce: U256,
     /// Code.
+    #[serde(default, skip_serializing_if = "no_code")]
     pub code: Bytes,
     /// Storage slots.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub storage: BTreeMap<U256, U256>,
+}
+
+fn no_code(code: &Bytes) -> bool {
+    code.is_empty()
 }
 
 /// The transaction template.

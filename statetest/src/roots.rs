@@ -17,6 +17,17 @@ pub struct RootAccount {
     pub storage: Vec<(U256, U256)>,
 }
 
+impl From<&cevm_runtime::Account> for RootAccount {
+    fn from(account: &cevm_runtime::Account) -> Self {
+        RootAccount {
+            nonce: account.nonce,
+            balance: account.balance,
+            code_hash: account.code_hash,
+            storage: account.storage.iter().map(|(k, v)| (*k, *v)).collect(),
+        }
+    }
+}
+
 /// Root of a storage trie: `keccak(slot) -> rlp(value)` over the non-zero slots.
 pub fn storage_root(slots: impl IntoIterator<Item = (U256, U256)>) -> B256 {
     storage_root_unhashed(

@@ -110,6 +110,30 @@ pub fn run_file_compared(
     shadow: Option<&dyn Executor>,
     options: &RunOptions,
 ) -> FileReport {
+    run_file_with(path, executor, shadow, options, &mut |_, _| {})
+}
+
+/// What a case produced on the primary backend (or why it could not run).
+pub type CaseRun = Result<CaseOutput, String>;
+
+/// Like [`run_file`], one case after the other, calling `after_case` after
+/// each case ran (a traced run prints the case's summary and state root).
+pub fn run_file_each(
+    path: &Path,
+    executor: &dyn Executor,
+    options: &RunOptions,
+    after_case: &mut dyn FnMut(&CaseId, &CaseRun),
+) -> FileReport {
+    run_file_with(path, executor, None, options, after_case)
+}
+
+fn run_file_with(
+    path: &Path,
+    executor: &dyn Executor,
+    shadow: Option<&dyn Executor>,
+    options: &RunOptions,
+    after_case: &mut dyn FnMut(&CaseId, &CaseRun),
+) -> FileReport {
     let mut report = FileReport {
         path: path.to_path_buf(),
         error: None,
@@ -154,7 +178,9 @@ pub fn run_file_compared(
                     indexes: entry.indexes,
                 };
                 let (status, mismatch) = if spec.is_supported() {
-                    run_entry(case, spec, entry, executor, shadow)
+                    run_entry(case, spec, entry, executor, shadow, &mut |run| {
+                        after_case(&id, run)
+                    })
                 } else {
                     (CaseStatus::Skipped, None)
                 };
@@ -177,8 +203,10 @@ fn run_entry(
     entry: &PostEntry,
     executor: &dyn Executor,
     shadow: Option<&dyn Executor>,
+    after_primary: &mut dyn FnMut(&CaseRun),
 ) -> (CaseStatus, Option<String>) {
     let primary = execute_entry(case, spec, entry, executor);
+    after_primary(&primary);
     let status = verdict(entry, &primary);
     let Some(shadow) = shadow else {
         return (status, None);

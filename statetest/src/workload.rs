@@ -39,7 +39,7 @@ use crate::model::TestCase;
 use alloy_primitives::{Address, Bytes, U256};
 use cevm_runtime::asm::AsmError;
 use cevm_runtime::state::{Account, State};
-use cevm_runtime::tx::{self, BlobSchedule, InvalidTransaction, Transaction, TxKind};
+use cevm_runtime::tx::{self, BlobSchedule, Transaction, TxError, TxKind};
 use cevm_runtime::{BlockEnv, Env, Executor, Precompiles, SpecId, Status, TxEnv};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -61,20 +61,23 @@ pub const CALL_GAS_LIMIT: u64 = i64::MAX as u64;
 #[derive(Debug, thiserror::Error)]
 pub enum WorkloadError {
     /// The file could not be read.
-    #[error("reading {path}: {source}")]
+    #[error("reading {path}: {cause}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
+    /// A path to search does not exist or cannot be read.
+    #[error("collecting benchmark files: {0}")]
+    Discover(std::io::Error),
     /// The file is not JSON, or not a state test.
-    #[error("{name}: not a benchmark state test: {source}")]
+    #[error("{name}: not a benchmark state test: {cause}")]
     Json {
         /// The file or test.
         name: String,
         /// The error.
-        source: serde_json::Error,
+        cause: serde_json::Error,
     },
     /// The JSON is well formed but lacks what a workload needs.
     #[error("{name}: {reason}")]
@@ -85,28 +88,28 @@ pub enum WorkloadError {
         reason: String,
     },
     /// The transaction or environment could not be built.
-    #[error("{name}: {source}")]
+    #[error("{name}: {cause}")]
     Case {
         /// The workload.
         name: String,
         /// The error.
-        source: CaseError,
+        cause: CaseError,
     },
     /// A built-in contract's assembly did not assemble.
-    #[error("{name}: {source}")]
+    #[error("{name}: {cause}")]
     Assemble {
         /// The contract.
         name: String,
         /// The error.
-        source: AsmError,
+        cause: AsmError,
     },
     /// The transaction is invalid for its pre-state (it did not run).
-    #[error("{name}: transaction rejected: {source}")]
+    #[error("{name}: transaction rejected: {cause}")]
     Rejected {
         /// The workload.
         name: String,
         /// Why.
-        source: InvalidTransaction,
+        cause: TxError,
     },
 }
 
@@ -186,9 +189,9 @@ impl Workload {
             executor,
             &precompiles,
         )
-        .map_err(|source| WorkloadError::Rejected {
+        .map_err(|cause| WorkloadError::Rejected {
             name: self.name.clone(),
-            source,
+            cause,
         })?;
         Ok(RunOutcome {
             status: outcome.status,
@@ -237,9 +240,9 @@ pub fn call_workload(name: &str, code: Bytes, input: Bytes) -> Workload {
 /// Every workload of the benchmark file at `path`, named after the file's
 /// stem.
 pub fn load_file(path: &Path) -> Result<Vec<Workload>, WorkloadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| WorkloadError::Io {
+    let text = std::fs::read_to_string(path).map_err(|cause| WorkloadError::Io {
         path: path.to_path_buf(),
-        source,
+        cause,
     })?;
     let stem = path
         .file_stem()
@@ -250,9 +253,9 @@ pub fn load_file(path: &Path) -> Result<Vec<Workload>, WorkloadError> {
 
 /// Every workload of a benchmark file's text; `stem` names them.
 pub fn load_json(stem: &str, text: &str) -> Result<Vec<Workload>, WorkloadError> {
-    let json_error = |source| WorkloadError::Json {
+    let json_error = |cause| WorkloadError::Json {
         name: stem.to_string(),
-        source,
+        cause,
     };
     let file: Value = serde_json::from_str(text).map_err(json_error)?;
     let Value::Object(tests) = file else {
@@ -316,13 +319,13 @@ fn test_workloads(base: &str, mut test: Value) -> Result<Vec<Workload>, Workload
         }
         object.insert("transaction".into(), first);
     }
-    let case: TestCase = serde_json::from_value(test).map_err(|source| WorkloadError::Json {
+    let case: TestCase = serde_json::from_value(test).map_err(|cause| WorkloadError::Json {
         name: base.to_string(),
-        source,
+        cause,
     })?;
-    let pre = pre_state(&case).map_err(|source| WorkloadError::Case {
+    let pre = pre_state(&case).map_err(|cause| WorkloadError::Case {
         name: base.to_string(),
-        source,
+        cause,
     })?;
     let schedule = case::blob_schedule(&case, BENCH_SPEC);
     let count = case.transaction.data.len();
@@ -337,9 +340,9 @@ fn test_workloads(base: &str, mut test: Value) -> Result<Vec<Workload>, Workload
                 .map_or_else(|| index.to_string(), str::to_string);
             format!("{base}/{label}")
         };
-        let case_error = |source| WorkloadError::Case {
+        let case_error = |cause| WorkloadError::Case {
             name: name.clone(),
-            source,
+            cause,
         };
         let tx = case::transaction(&case, index, 0, 0).map_err(case_error)?;
         let env = case::env(&case, BENCH_SPEC, &tx).map_err(case_error)?;
@@ -357,10 +360,7 @@ fn test_workloads(base: &str, mut test: Value) -> Result<Vec<Workload>, Workload
 /// Every workload of the files under `paths` (folders are searched for
 /// `.json` files), in path order.
 pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Workload>, WorkloadError> {
-    let files = crate::runner::discover(paths).map_err(|source| WorkloadError::Io {
-        path: paths.first().cloned().unwrap_or_default(),
-        source,
-    })?;
+    let files = crate::runner::discover(paths).map_err(WorkloadError::Discover)?;
     let mut out = Vec::new();
     for file in files {
         out.extend(load_file(&file)?);

@@ -6,8 +6,8 @@ use cevm_interp::Interpreter;
 use cevm_runtime::primitives::{keccak256, Address, Bytes, B256, U256};
 use cevm_runtime::state::{Account, State};
 use cevm_runtime::tx::{
-    transact, Authorization, BlobSchedule, InvalidTransaction, Transaction, TxKind, TxOutcome,
-    TxType,
+    transact, Authorization, BlobSchedule, InvalidTransaction, Transaction, TxError, TxKind,
+    TxOutcome, TxType,
 };
 use cevm_runtime::{Env, Precompiles, SpecId, Status};
 
@@ -55,6 +55,10 @@ fn run(state: &mut State, spec: SpecId, tx: &Transaction) -> Result<TxOutcome, I
         &Interpreter::new(),
         &precompiles,
     )
+    .map_err(|e| match e {
+        TxError::Invalid(invalid) => invalid,
+        TxError::Database(e) => panic!("the in-memory state has no database: {e}"),
+    })
 }
 
 fn balance(state: &State, address: Address) -> U256 {

@@ -2,6 +2,7 @@
 //! checkpoints, precompile dispatch, code loading and contract deployment.
 
 use super::{delegation_target, Evm, CALL_DEPTH_LIMIT, RED_ZONE, STACK_SEGMENT};
+use crate::database::Database;
 use crate::executor::Bytecode;
 use crate::gas;
 use crate::message::{CallInputs, CreateInputs, CreateScheme, Message};
@@ -62,7 +63,7 @@ fn normalize(mut result: FrameResult, gas_limit: u64) -> FrameResult {
     result
 }
 
-impl Evm<'_> {
+impl<DB: Database> Evm<'_, DB> {
     /// Runs `code` for `msg` on the executor, on a fresh stack segment when
     /// the native stack runs low, with `self.depth` set to the frame's depth.
     fn execute(&mut self, code: &Bytecode, msg: &Message) -> FrameResult {

@@ -12,6 +12,7 @@ mod frames;
 pub use delegation::{delegation_designator, delegation_target, DELEGATION_LEN, DELEGATION_PREFIX};
 pub use frames::{create2_address, create_address};
 
+use crate::database::{Database, DatabaseError, EmptyDatabase};
 use crate::env::Env;
 use crate::executor::Executor;
 use crate::host::{AccountLoad, Host, SStoreResult, SelfDestructResult, StateLoad};
@@ -20,7 +21,6 @@ use crate::precompile::PrecompileSet;
 use crate::result::FrameResult;
 use crate::spec::SpecId;
 use crate::state::{Account, State};
-use alloy_primitives::map::HashMap;
 use alloy_primitives::{Address, Bytes, Log, B256, U256};
 
 /// Deepest frame: the transaction's frame is depth 0, so a call made at
@@ -48,20 +48,20 @@ pub struct CallOutcome {
 
 /// The host both backends run against: world state, environment, the
 /// backend for nested frames and the precompiles.
-pub struct Evm<'a> {
-    state: &'a mut State,
+pub struct Evm<'a, DB = EmptyDatabase> {
+    state: &'a mut State<DB>,
     env: &'a Env,
     executor: &'a dyn Executor,
     precompiles: &'a dyn PrecompileSet,
-    block_hashes: HashMap<u64, B256>,
     /// Depth of the frame currently executing.
     depth: usize,
 }
 
-impl<'a> Evm<'a> {
+impl<'a, DB: Database> Evm<'a, DB> {
     /// An Evm over `state` under `env`, running code on `executor`.
+    /// BLOCKHASH reads the hashes the state has (see [`State::set_block_hash`]).
     pub fn new(
-        state: &'a mut State,
+        state: &'a mut State<DB>,
         env: &'a Env,
         executor: &'a dyn Executor,
         precompiles: &'a dyn PrecompileSet,
@@ -71,24 +71,17 @@ impl<'a> Evm<'a> {
             env,
             executor,
             precompiles,
-            block_hashes: HashMap::default(),
             depth: 0,
         }
     }
 
-    /// Sets the hash BLOCKHASH reports for block `number` (only the 256
-    /// blocks before the current one are ever visible; unknown ones read as zero).
-    pub fn set_block_hash(&mut self, number: u64, hash: B256) {
-        self.block_hashes.insert(number, hash);
-    }
-
     /// The world state.
-    pub fn state(&self) -> &State {
+    pub fn state(&self) -> &State<DB> {
         self.state
     }
 
     /// The world state, mutable (transaction processing around the frames).
-    pub fn state_mut(&mut self) -> &mut State {
+    pub fn state_mut(&mut self) -> &mut State<DB> {
         self.state
     }
 
@@ -137,15 +130,16 @@ impl<'a> Evm<'a> {
     /// the state, warms caller, target, its EIP-7702 delegate and the
     /// coinbase (EIP-3651, from Shanghai) (the precompiles are always warm),
     /// runs the call, finishes the transaction (selfdestructs, empty touched
-    /// accounts) and returns the result with the logs.
-    pub fn transact_call(
+    /// accounts) and returns the result with the logs. A failed database
+    /// query undoes the transaction and is returned.
+    pub fn try_transact_call(
         &mut self,
         caller: Address,
         target: Address,
         value: U256,
         input: Bytes,
         gas_limit: u64,
-    ) -> CallOutcome {
+    ) -> Result<CallOutcome, DatabaseError> {
         self.state.begin_transaction();
         self.state.warm_account(caller);
         self.state.warm_account(target);
@@ -165,9 +159,13 @@ impl<'a> Evm<'a> {
             gas_limit,
             is_static: false,
         });
+        if let Some(error) = self.state.take_database_error() {
+            self.state.abort_transaction();
+            return Err(error);
+        }
         self.state.finish_transaction();
         let logs = self.state.take_logs();
-        CallOutcome { result, logs }
+        Ok(CallOutcome { result, logs })
     }
 
     /// Touches `address` as a message call, a creation or a SELFDESTRUCT
@@ -199,11 +197,33 @@ impl<'a> Evm<'a> {
     /// set, instead of being inserted into the state's warm set one by one
     /// at the start of each transaction.
     pub fn warm_account(&mut self, address: Address) -> bool {
-        !self.precompiles.contains(&address) && self.state.warm_account(address)
+        if self.precompiles.contains(&address) {
+            self.state.load_account(address);
+            return false;
+        }
+        self.state.warm_account(address)
     }
 }
 
-impl Host for Evm<'_> {
+impl Evm<'_> {
+    /// [`Evm::try_transact_call`] on the in-memory state, which has no
+    /// database to fail.
+    pub fn transact_call(
+        &mut self,
+        caller: Address,
+        target: Address,
+        value: U256,
+        input: Bytes,
+        gas_limit: u64,
+    ) -> CallOutcome {
+        match self.try_transact_call(caller, target, value, input, gas_limit) {
+            Ok(outcome) => outcome,
+            Err(_) => unreachable!("the empty database never fails"),
+        }
+    }
+}
+
+impl<DB: Database> Host for Evm<'_, DB> {
     fn env(&self) -> &Env {
         self.env
     }
@@ -252,10 +272,7 @@ impl Host for Evm<'_> {
         if number >= current || current - number > BLOCK_HASH_HISTORY {
             return B256::ZERO;
         }
-        self.block_hashes
-            .get(&number)
-            .copied()
-            .unwrap_or(B256::ZERO)
+        self.state.block_hash(number)
     }
 
     fn log(&mut self, log: Log) {
@@ -287,6 +304,10 @@ impl Host for Evm<'_> {
             is_empty,
             delegation_is_cold,
         }
+    }
+
+    fn nested_frame_starts(&mut self, gas_left: u64) {
+        self.executor.nested_frame_starts(gas_left);
     }
 
     fn call(&mut self, inputs: CallInputs) -> FrameResult {

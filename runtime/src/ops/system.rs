@@ -97,6 +97,7 @@ pub fn call(
         gas_limit,
         is_static: msg.is_static || kind == CallKind::StaticCall,
     };
+    host.nested_frame_starts(frame.gas.remaining);
     let result = host.call(inputs);
     absorb_child(frame, &result);
     let copied = out_len.min(result.output.len());
@@ -161,6 +162,9 @@ fn create_common(
         // EIP-3860: oversized init code is an exceptional halt.
         return Err(HaltReason::OutOfGas);
     }
+    // The gas the child gets is not part of CREATE's cost in traces (as
+    // geth reports it, unlike CALL's).
+    host.nested_frame_starts(frame.gas.remaining);
     let child_gas = gas::create_gas(spec, frame.gas.remaining);
     frame.gas.charge(child_gas)?;
     let init_code = if len == 0 {

@@ -49,3 +49,17 @@ pub(crate) enum JournalEntry {
     /// An account was touched (EIP-161).
     Touched(Address),
 }
+
+impl JournalEntry {
+    /// The account whose balance, nonce, code or existence this entry
+    /// changed (`None` for storage, warmth and the per-transaction marks).
+    pub(crate) fn changed_account(&self) -> Option<Address> {
+        match self {
+            JournalEntry::AccountCreated(address)
+            | JournalEntry::BalanceChanged { address, .. }
+            | JournalEntry::NonceChanged { address, .. }
+            | JournalEntry::CodeChanged { address, .. } => Some(*address),
+            _ => None,
+        }
+    }
+}

@@ -9,18 +9,29 @@
 //! Use: set accounts up with [`State::insert_account`], then per transaction
 //! [`State::begin_transaction`], run frames (the `Evm` takes checkpoints),
 //! [`State::finish_transaction`] and [`State::take_logs`].
+//!
+//! The state is a cache over a [`Database`]: [`State::new`] has nothing
+//! behind it (the accounts inserted are the world), [`State::with_database`]
+//! asks the database for every account, slot and block hash it does not
+//! know yet (see [`crate::database`]) and records what transactions change
+//! for the database's owner ([`State::take_changes`]).
 
 mod account;
+mod backing;
+mod changes;
 mod journal;
 mod keys;
 
 pub use account::Account;
+pub use changes::{AccountChange, SlotChange, StateChanges};
 pub use journal::Checkpoint;
 pub use keys::Storage;
 
+use crate::database::{Database, EmptyDatabase};
 use crate::host::{SStoreResult, SelfDestructResult, StateLoad};
-use alloy_primitives::map::Entry;
+use alloy_primitives::map::{Entry, HashMap};
 use alloy_primitives::{Address, Bytes, Log, B256, KECCAK256_EMPTY, U256};
+use backing::Backing;
 use journal::JournalEntry;
 use keys::{Accounts, Addresses, SlotKey, Slots};
 
@@ -37,9 +48,16 @@ pub struct InsufficientBalance {
 }
 
 /// The world state and the bookkeeping of the running transaction.
-#[derive(Clone, Debug, Default)]
-pub struct State {
+#[derive(Clone, Debug)]
+pub struct State<DB = EmptyDatabase> {
     accounts: Accounts<Account>,
+    /// The database behind the accounts and what the cache knows of it.
+    backing: Backing<DB>,
+    /// Block hashes set by hand or read from the database.
+    block_hashes: HashMap<u64, B256>,
+    /// What transactions changed since [`State::take_changes`] (recorded
+    /// only over a database).
+    changes: StateChanges,
     journal: Vec<JournalEntry>,
     logs: Vec<Log>,
     /// Storage slots met in this transaction: warm or not, their value at
@@ -71,24 +89,61 @@ struct TxSlot {
 /// reusing one state keeps their capacity anyway).
 const TX_SET_CAPACITY: usize = 16;
 
+impl Default for State {
+    fn default() -> Self {
+        State::with_backing(Backing::default())
+    }
+}
+
 impl State {
-    /// An empty state.
+    /// An empty in-memory state: nothing behind it.
     pub fn new() -> Self {
         State::default()
+    }
+}
+
+impl<DB: Database> State<DB> {
+    /// An empty cache over `database`.
+    pub fn with_database(database: DB) -> Self {
+        State::with_backing(Backing::over(database))
+    }
+
+    fn with_backing(backing: Backing<DB>) -> Self {
+        State {
+            accounts: Accounts::default(),
+            backing,
+            block_hashes: HashMap::default(),
+            changes: StateChanges::default(),
+            journal: Vec::new(),
+            logs: Vec::new(),
+            slots: Slots::default(),
+            warm_accounts: Addresses::default(),
+            transient: Slots::default(),
+            created: Addresses::default(),
+            destructed: Addresses::default(),
+            touched: Addresses::default(),
+        }
     }
 
     // ---- setup and inspection (not journaled) ----
 
     /// Inserts or replaces an account outside any transaction bookkeeping
-    /// (test and fixture setup).
+    /// (test and fixture setup; over a database, it hides the database's
+    /// account and storage).
     pub fn insert_account(&mut self, address: Address, account: Account) {
         self.forget_slots(&address);
+        if self.backing.active {
+            self.backing.replaced(address);
+        }
         self.accounts.insert(address, account);
     }
 
     /// Removes an account outright, not journaled (e.g. an empty coinbase).
     pub fn remove_account(&mut self, address: &Address) -> Option<Account> {
         self.forget_slots(address);
+        if self.backing.active {
+            self.backing.deleted(*address);
+        }
         self.accounts.remove(address)
     }
 
@@ -245,6 +300,15 @@ impl State {
         // Frames run without a transaction around them (`Evm::run_call`)
         // leave their writes behind; they are kept.
         self.write_back_slots();
+        self.backing.keep_loaded();
+        self.clear_transaction_sets();
+        self.journal.reserve(TX_SET_CAPACITY);
+        self.warm_accounts.reserve(TX_SET_CAPACITY);
+        self.touched.reserve(TX_SET_CAPACITY);
+    }
+
+    /// Clears the journal, logs and the per-transaction sets.
+    fn clear_transaction_sets(&mut self) {
         self.journal.clear();
         self.logs.clear();
         self.warm_accounts.clear();
@@ -252,23 +316,35 @@ impl State {
         self.created.clear();
         self.destructed.clear();
         self.touched.clear();
-        self.journal.reserve(TX_SET_CAPACITY);
-        self.warm_accounts.reserve(TX_SET_CAPACITY);
-        self.touched.reserve(TX_SET_CAPACITY);
     }
 
     /// Ends a transaction: deletes the accounts SELFDESTRUCT scheduled
     /// (EIP-6780), then the touched accounts that are empty (EIP-161), and
     /// drops the journal (its changes are final). Logs stay until taken.
     pub fn finish_transaction(&mut self) {
+        let changed = if self.backing.active {
+            self.changed_in_transaction()
+        } else {
+            Vec::new()
+        };
         self.write_back_slots();
         for address in self.destructed.drain() {
             self.accounts.remove(&address);
+            if self.backing.active {
+                self.backing.deleted(address);
+            }
         }
         for address in self.touched.drain() {
             if self.accounts.get(&address).is_some_and(Account::is_empty) {
                 self.accounts.remove(&address);
+                if self.backing.active {
+                    self.backing.deleted(address);
+                }
             }
+        }
+        if self.backing.active {
+            self.record_changes(changed);
+            self.backing.keep_loaded();
         }
         self.journal.clear();
         self.warm_accounts.clear();
@@ -385,6 +461,7 @@ impl State {
     /// The account at `address`, or if it is missing, a new one (journaled)
     /// when `create` holds and `None` otherwise. One hash look-up either way.
     fn account_to_change(&mut self, address: Address, create: bool) -> Option<&mut Account> {
+        self.load_account(address);
         match self.accounts.entry(address) {
             Entry::Occupied(entry) => Some(entry.into_mut()),
             Entry::Vacant(_) if !create => None,
@@ -400,6 +477,7 @@ impl State {
         let was_cold = self.warm_accounts.insert(address);
         if was_cold {
             self.journal.push(JournalEntry::AccountWarmed(address));
+            self.load_account(address);
         }
         was_cold
     }
@@ -428,11 +506,14 @@ impl State {
         match self.slots.entry(SlotKey::new(address, key)) {
             Entry::Occupied(entry) => entry.into_mut(),
             Entry::Vacant(entry) => {
-                let value = self
-                    .accounts
-                    .get(&address)
-                    .and_then(|a| a.storage.get(&key).copied())
-                    .unwrap_or(U256::ZERO);
+                let value = if self.backing.active {
+                    self.backing.stored_slot(&mut self.accounts, address, key)
+                } else {
+                    self.accounts
+                        .get(&address)
+                        .and_then(|a| a.storage.get(&key).copied())
+                        .unwrap_or(U256::ZERO)
+                };
                 entry.insert(TxSlot {
                     original: value,
                     present: value,
@@ -446,6 +527,7 @@ impl State {
     /// transaction if it is then empty).
     pub fn touch(&mut self, address: Address) {
         if self.touched.insert(address) {
+            self.load_account(address);
             self.journal.push(JournalEntry::Touched(address));
         }
     }
@@ -458,6 +540,7 @@ impl State {
     /// Replaces the balance `b` by `change(b)` (zero for a missing account,
     /// which is created unless the new balance is zero). One hash look-up.
     fn change_balance(&mut self, address: Address, change: impl FnOnce(U256) -> U256) {
+        self.load_account(address);
         let (old, new) = match self.accounts.entry(address) {
             Entry::Occupied(entry) => {
                 let account = entry.into_mut();
@@ -494,6 +577,7 @@ impl State {
         if value.is_zero() {
             return Ok(());
         }
+        self.load_account(address);
         let account = self.accounts.get_mut(&address);
         let balance = account.as_ref().map_or(U256::ZERO, |a| a.balance);
         match (account, balance.checked_sub(value)) {

@@ -114,3 +114,25 @@ pub enum InvalidTransaction {
     #[error("set-code transaction has an empty authorization list")]
     EmptyAuthorizationList,
 }
+
+/// Why [`crate::tx::transact`] did not execute a transaction, or gave it
+/// up: either way the state is as it was before.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum TxError {
+    /// The transaction is not valid in its block.
+    #[error(transparent)]
+    Invalid(#[from] InvalidTransaction),
+    /// A query to the state's database failed.
+    #[error(transparent)]
+    Database(#[from] crate::database::DatabaseError),
+}
+
+impl TxError {
+    /// The validity error, if that is what this is.
+    pub fn as_invalid(&self) -> Option<&InvalidTransaction> {
+        match self {
+            TxError::Invalid(invalid) => Some(invalid),
+            TxError::Database(_) => None,
+        }
+    }
+}

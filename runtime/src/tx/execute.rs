@@ -4,10 +4,11 @@
 
 use super::authorization::recover_authority;
 use super::blob::BlobSchedule;
-use super::error::InvalidTransaction;
+use super::error::{InvalidTransaction, TxError};
 use super::intrinsic::{PER_AUTH_BASE_COST, PER_EMPTY_ACCOUNT_COST};
 use super::types::{Transaction, TxKind};
 use super::validate::{validate, SenderAccount};
+use crate::database::Database;
 use crate::env::Env;
 use crate::evm::{create_address, delegation_designator, delegation_target, Evm};
 use crate::executor::Executor;
@@ -41,16 +42,26 @@ pub struct TxOutcome {
 ///
 /// `env.tx` must describe `tx` (origin, effective gas price, blob hashes)
 /// and `env.block.blob_base_fee` must follow `schedule`. A rejected
-/// transaction leaves `state` untouched.
-pub fn transact(
-    state: &mut State,
+/// transaction leaves `state` untouched, and so does one given up because
+/// a query to the state's database failed ([`TxError::Database`]).
+pub fn transact<DB: Database>(
+    state: &mut State<DB>,
     env: &Env,
     schedule: &BlobSchedule,
     tx: &Transaction,
     executor: &dyn Executor,
     precompiles: &dyn PrecompileSet,
-) -> Result<TxOutcome, InvalidTransaction> {
+) -> Result<TxOutcome, TxError> {
     let sender = tx.caller;
+    state.begin_transaction();
+    // Readers see only what the state has loaded: the accounts validation
+    // and the fee payment read without changing them first.
+    state.load_account(sender);
+    state.load_account(env.block.coinbase);
+    if let Some(error) = state.take_database_error() {
+        state.abort_transaction();
+        return Err(error.into());
+    }
     let account = state.account(&sender);
     let valid = validate(
         tx,
@@ -64,7 +75,6 @@ pub fn transact(
     )?;
     let price = valid.effective_gas_price;
 
-    state.begin_transaction();
     // Validation checked balance >= gas_limit * max_fee + blob fees + value,
     // which covers this; should it fail anyway, nothing has changed yet.
     let upfront = U256::from(tx.gas_limit) * price + valid.blob_fee;
@@ -137,6 +147,10 @@ pub fn transact(
             })
         }
     };
+    if let Some(error) = state.take_database_error() {
+        state.abort_transaction();
+        return Err(error.into());
+    }
     if result.status.is_success() {
         refund = refund.saturating_add(u64::try_from(result.refund.max(0)).unwrap_or(0));
     }
@@ -181,7 +195,7 @@ pub fn transact(
 
 /// Applies the EIP-7702 authorization list; returns the refund earned by
 /// authorities that already existed. Invalid tuples are skipped.
-fn apply_authorizations(state: &mut State, env: &Env, tx: &Transaction) -> u64 {
+fn apply_authorizations<DB: Database>(state: &mut State<DB>, env: &Env, tx: &Transaction) -> u64 {
     let mut refund = 0;
     let chain_id = U256::from(env.chain_id);
     for auth in &tx.authorization_list {

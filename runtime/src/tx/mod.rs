@@ -15,7 +15,7 @@ pub mod validate;
 
 pub use authorization::recover_authority;
 pub use blob::{fake_exponential, BlobSchedule};
-pub use error::InvalidTransaction;
+pub use error::{InvalidTransaction, TxError};
 pub use execute::{transact, TxOutcome};
 pub use intrinsic::{floor_gas, intrinsic_gas};
 pub use types::{AccessListItem, Authorization, Transaction, TxKind, TxType};

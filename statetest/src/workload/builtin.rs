@@ -79,9 +79,9 @@ impl BuiltinContract {
     pub fn code(&self) -> Result<Bytes, WorkloadError> {
         assemble(self.source)
             .map(Bytes::from)
-            .map_err(|source| WorkloadError::Assemble {
+            .map_err(|cause| WorkloadError::Assemble {
                 name: self.name.to_string(),
-                source,
+                cause,
             })
     }
 

@@ -4,6 +4,7 @@
 mod access;
 mod calls;
 mod creates;
+mod database;
 mod forks;
 
 use super::test_executor::TestExecutor;
@@ -125,10 +126,10 @@ fn block_hash_window() {
     let mut state = State::new();
     let mut env = Env::new(SpecId::Cancun);
     env.block.number = u(1000);
-    let mut evm = Evm::new(&mut state, &env, &TestExecutor, &TestPrecompiles);
     for n in [743u64, 744, 999, 1000] {
-        evm.set_block_hash(n, B256::with_last_byte(n as u8));
+        state.set_block_hash(n, B256::with_last_byte(n as u8));
     }
+    let mut evm = Evm::new(&mut state, &env, &TestExecutor, &TestPrecompiles);
     assert_eq!(evm.block_hash(u(999)), B256::with_last_byte(999u64 as u8));
     assert_eq!(evm.block_hash(u(744)), B256::with_last_byte(744u64 as u8));
     assert_eq!(evm.block_hash(u(743)), B256::ZERO, "257 blocks back");
