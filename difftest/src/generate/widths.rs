@@ -40,7 +40,8 @@ impl<R: Entropy> Gen<'_, R> {
             let _ = self.narrow_result();
         }
         let used = match self.rng.below(4) {
-            0 => self.forward_skip(4, depth),
+            // The skipped body is fragments one level deeper: bounded.
+            0 if depth < 3 => self.forward_skip(4, depth),
             1 if depth < 2 => self.call_function(depth),
             _ => {
                 self.growing_loop();
