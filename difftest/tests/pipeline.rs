@@ -53,8 +53,10 @@ fn planted_bug_is_found_minimized_and_reproduced() {
     let small = minimize_with(&found, &compare_with_bug);
     assert!(small.fields().contains(&Field::GasUsed));
     let items = small.scenario.size();
+    // A few items: MULMOD itself with its operands, or (when the first
+    // program found runs it in init code) MSTORE of that code and CREATE.
     assert!(
-        items <= 6 && items < found.scenario.size(),
+        items <= 8 && items < found.scenario.size(),
         "minimized to {items} items (from {}):\n{}",
         found.scenario.size(),
         small.scenario.contracts[0].program.listing()

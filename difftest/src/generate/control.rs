@@ -135,11 +135,22 @@ impl<R: Entropy> Gen<'_, R> {
     }
 
     /// A jump whose target is computed, off by one, inside PUSH data, a
-    /// block start that is no JUMPDEST, a JUMPDEST plus a high power of
-    /// two, or random.
+    /// block start that is no JUMPDEST (another block's or the JUMPI's own
+    /// fall-through), a JUMPDEST plus a high power of two, or random.
     fn odd_jump(&mut self) {
         let l = self.label();
-        match self.rng.below(6) {
+        match self.rng.below(7) {
+            6 => {
+                // A JUMPI to the instruction right after it, on a condition
+                // the compiler cannot know: a block starts there (the
+                // fall-through way), but it is no JUMPDEST (invalid if taken).
+                let cond = U256::from(u8::from(self.rng.chance(3, 4)));
+                self.push_opaque(cond);
+                self.items.push(Item::PushLabel(l));
+                self.items.push(Item::Op(op::JUMPI));
+                self.height -= 1;
+                self.items.push(Item::Mark(l));
+            }
             0 => {
                 // Computed target: label + x - x (x opaque half the
                 // time: a jump through the dispatch).

@@ -15,8 +15,10 @@
 //! errors and random bytes (see `control` and `calls`); internal functions
 //! called the way Solidity calls them, through a pushed return address
 //! (`functions`); straight-line blocks of hundreds of instructions
-//! (`straight`); stack heights driven to exactly 1024 (`boundary`). Some
-//! programs are plain random bytes.
+//! (`straight`); stack heights driven to exactly 1024 (`boundary`);
+//! values of known width that carry into the next limb, kept across block
+//! edges and joins of different stack heights (`widths`). Some programs
+//! are plain random bytes.
 //!
 //! Most programs are *observed* (`digest`): a wrong value must not vanish
 //! before anything the comparison sees depends on it. Values the program
@@ -33,6 +35,7 @@ mod opaque;
 pub mod operands;
 mod straight;
 pub mod transaction;
+mod widths;
 
 use crate::entropy::Entropy;
 use crate::program::{Item, Program};
@@ -417,6 +420,7 @@ impl<'r, R: Entropy> Gen<'r, R> {
                 3,                                        // memory expansion boundary
                 u32::from(stack_limit),                   // stack filled to the limit
                 8,                                        // boundary operands
+                if self.observed { 4 } else { 1 },        // narrow values across edges
             ];
             let used = match self.rng.weighted(&weights) {
                 0 => {
@@ -477,6 +481,7 @@ impl<'r, R: Entropy> Gen<'r, R> {
                     self.edge_probe();
                     1
                 }
+                15 => self.narrow_across_edge(depth),
                 13 => {
                     self.stack_probe = false;
                     let delta = [-1, 0, 0, 0, 1][self.rng.below(5) as usize];

@@ -86,7 +86,7 @@ pub fn roles(opcode: u8) -> Option<&'static [Role]> {
 }
 
 /// 2^k as a word (zero for k >= 256).
-fn pow2(k: u64) -> U256 {
+pub(super) fn pow2(k: u64) -> U256 {
     if k >= 256 {
         U256::ZERO
     } else {
@@ -259,7 +259,7 @@ pub fn boundary_operand<R: Entropy>(
     }
 }
 
-fn pick<'a, R: Entropy, T>(rng: &mut R, items: &'a [T]) -> &'a T {
+pub(super) fn pick<'a, R: Entropy, T>(rng: &mut R, items: &'a [T]) -> &'a T {
     &items[rng.below(items.len() as u64) as usize]
 }
 
