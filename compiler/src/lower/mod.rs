@@ -40,14 +40,6 @@ use word::Word;
 /// takes seven).
 const SCRATCH_WORDS: u32 = 7;
 
-/// How often (in instructions) a long block looks at how many words it
-/// keeps in registers, and above how many it spills them to the stack
-/// memory (see [`VStack::spill`]): rarely reached by compiled Solidity,
-/// whose blocks are short, but it bounds register allocation time on long
-/// straight-line code.
-const SPILL_EVERY: u32 = 16;
-const SPILL_LIVE_WORDS: usize = 24;
-
 /// Builds the IR of one contract.
 pub(crate) struct Lowering<'p, 'a, 'c, 'b> {
     /// The function being built.
@@ -400,7 +392,6 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
 
         // Static gas of the chain's instructions not executed yet.
         let mut ahead = total;
-        let mut since_spill = 0;
         for (n, &index) in chain.iter().enumerate() {
             let info = &an.blocks[index];
             if n > 0 {
@@ -422,13 +413,6 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
                     opcode::info_in(ins.opcode, an.spec).map_or(0, |i| i.static_gas(an.spec));
                 ahead -= cost;
                 self.lower_instruction(ins, ahead);
-                since_spill += 1;
-                if since_spill == SPILL_EVERY {
-                    since_spill = 0;
-                    if self.vs.live_words() > SPILL_LIVE_WORDS {
-                        self.vs.spill(&mut self.b, &mut self.slot_vars);
-                    }
-                }
             }
             if n + 1 == chain.len() {
                 // The terminator's own gas was charged with the rest.

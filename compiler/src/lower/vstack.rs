@@ -27,9 +27,6 @@ pub enum Slot {
     /// 1 or 0 as an i8 condition (comparisons, ISZERO): a JUMPI branches
     /// on it directly, ISZERO negates it.
     Flag(Value),
-    /// A value [`VStack::spill`] wrote to the stack memory at region offset
-    /// `at`, of which only the low `limbs` limbs can be non-zero.
-    Spilled { at: i32, limbs: u8 },
 }
 
 /// What the stack analysis knows about an entry item.
@@ -159,7 +156,7 @@ impl VStack {
                 Some(EntryFact::Const(c)) => Some(*c),
                 _ => None,
             },
-            Slot::Word(_) | Slot::Flag(_) | Slot::Spilled { .. } => None,
+            Slot::Word(_) | Slot::Flag(_) => None,
         }
     }
 
@@ -214,7 +211,6 @@ impl VStack {
                 [v, self.zero, self.zero, self.zero]
             }
             Slot::Const(c) => word::const_word(b, c.into_limbs()),
-            Slot::Spilled { at, limbs } => self.memory_word(b, at, limbs as usize),
             Slot::Entry(o) => {
                 if let Some(EntryFact::Const(c)) = self.facts.get(&o) {
                     return word::const_word(b, c.into_limbs());
@@ -260,13 +256,7 @@ impl VStack {
         let mut writes = Vec::new();
         for (i, &slot) in self.slots.iter().enumerate() {
             let p = self.low + i as i32;
-            let in_place = match slot {
-                Slot::Entry(o) => o == p,
-                // Memory at `p` holds it, and memory is its home.
-                Slot::Spilled { at, .. } => at == p && p < -self.frame.params,
-                _ => false,
-            };
-            if in_place {
+            if matches!(slot, Slot::Entry(o) if o == p) {
                 continue;
             }
             writes.push((p, slot));
@@ -289,57 +279,6 @@ impl VStack {
             self.loaded.insert(p, w);
             self.slots[(p - self.low) as usize] = Slot::Entry(p);
         }
-    }
-
-    /// How many positions of the model hold a value in SSA registers
-    /// (computed in the block, or loaded and still used).
-    pub fn live_words(&self) -> usize {
-        let computed = self
-            .slots
-            .iter()
-            .filter(|s| matches!(s, Slot::Word(_) | Slot::Flag(_)))
-            .count();
-        computed + self.loaded.len()
-    }
-
-    /// Writes every item of the model that lives in an SSA value to its
-    /// position in the stack memory and reads it from there from now on.
-    /// A long straight-line block otherwise keeps hundreds of values alive
-    /// at once, and register allocation time grows far faster than the
-    /// block (a 20,000-instruction block took seconds). Memory at a position
-    /// only ever receives the item at that position, so every position not
-    /// rewritten still holds what its `Entry` slot says.
-    pub fn spill(&mut self, b: &mut FunctionBuilder, vars: &mut SlotVars) {
-        let mut spills = Vec::new();
-        for (i, &slot) in self.slots.iter().enumerate() {
-            let p = self.low + i as i32;
-            let keep = match slot {
-                Slot::Const(_) => true,
-                Slot::Spilled { at, .. } => at == p,
-                // Not read yet: in memory, or a variable nothing uses yet.
-                Slot::Entry(o) => o == p && !self.loaded.contains_key(&o),
-                Slot::Word(_) | Slot::Flag(_) => false,
-            };
-            if !keep {
-                spills.push((p, slot));
-            }
-        }
-        // Read everything first: a memory write must not clobber an item
-        // still to be read.
-        let values: Vec<(i32, Word)> = spills
-            .into_iter()
-            .map(|(p, s)| (p, self.materialize(b, vars, s)))
-            .collect();
-        for (p, w) in values {
-            self.store_memory(b, p, w);
-            let limbs = 4 - w.iter().rev().take_while(|&&l| l == self.zero).count();
-            self.facts.remove(&p);
-            self.slots[(p - self.low) as usize] = Slot::Spilled {
-                at: p,
-                limbs: limbs.max(1) as u8,
-            };
-        }
-        self.loaded.clear();
     }
 
     /// Stores the items at offsets `from..to` in the stack memory (the
