@@ -31,13 +31,48 @@ fn magnitude(x: U256) -> U256 {
     }
 }
 
+/// `x` as a `u128`, if its upper two limbs are zero.
+///
+/// Native code reaches the division shims only when an operand does not
+/// fit one limb; most of those operands still fit two (fixed-point
+/// arithmetic: a 10^18-scaled product divided by a scale), where the
+/// machine's 128-bit division is several times cheaper than a 256-bit long
+/// division. Reading limbs one by one also matches the 8-byte stores native
+/// code made them with (a 16-byte load over two of them stalls).
+#[inline]
+fn as_u128(x: &U256) -> Option<u128> {
+    let l = x.as_limbs();
+    (l[2] | l[3] == 0).then(|| u128::from(l[0]) | (u128::from(l[1]) << 64))
+}
+
+/// `x` as an `i128`, if it is the sign extension of its low two limbs.
+#[inline]
+fn as_i128(x: &U256) -> Option<i128> {
+    let l = x.as_limbs();
+    let sign = ((l[1] as i64) >> 63) as u64;
+    (l[2] == sign && l[3] == sign).then(|| (u128::from(l[0]) | (u128::from(l[1]) << 64)) as i128)
+}
+
+/// The word whose value is `v` (sign-extended).
+#[inline]
+fn from_i128(v: i128) -> U256 {
+    let sign = ((v >> 64) as i64 >> 63) as u64;
+    U256::from_limbs([v as u64, (v >> 64) as u64, sign, sign])
+}
+
 /// DIV: 0 for a zero divisor.
 pub fn div(a: U256, b: U256) -> U256 {
+    if let (Some(a), Some(b)) = (as_u128(&a), as_u128(&b)) {
+        return U256::from(a.checked_div(b).unwrap_or(0));
+    }
     a.checked_div(b).unwrap_or_default()
 }
 
 /// MOD: 0 for a zero modulus.
 pub fn rem(a: U256, b: U256) -> U256 {
+    if let (Some(a), Some(b)) = (as_u128(&a), as_u128(&b)) {
+        return U256::from(a.checked_rem(b).unwrap_or(0));
+    }
     a.checked_rem(b).unwrap_or_default()
 }
 
@@ -46,6 +81,14 @@ pub fn rem(a: U256, b: U256) -> U256 {
 pub fn sdiv(a: U256, b: U256) -> U256 {
     if b.is_zero() {
         return U256::ZERO;
+    }
+    // `checked_div` refuses only `i128::MIN / -1`, whose quotient 2^127
+    // is a positive 256-bit word: the general path below gives it.
+    if let Some(q) = as_i128(&a)
+        .zip(as_i128(&b))
+        .and_then(|(a, b)| a.checked_div(b))
+    {
+        return from_i128(q);
     }
     let q = magnitude(a) / magnitude(b);
     if is_negative(&a) != is_negative(&b) {
@@ -59,6 +102,14 @@ pub fn sdiv(a: U256, b: U256) -> U256 {
 pub fn smod(a: U256, b: U256) -> U256 {
     if b.is_zero() {
         return U256::ZERO;
+    }
+    // Rust's remainder also takes the dividend's sign; `checked_rem`
+    // refuses only `i128::MIN % -1` (0, from the general path).
+    if let Some(r) = as_i128(&a)
+        .zip(as_i128(&b))
+        .and_then(|(a, b)| a.checked_rem(b))
+    {
+        return from_i128(r);
     }
     let r = magnitude(a) % magnitude(b);
     if is_negative(&a) {
@@ -141,4 +192,97 @@ pub unsafe extern "C" fn cevm_exp(ctx: *mut JitContext<'_, '_>, args: *mut U256)
         args[0] = exp(args[0], args[1]);
         exit::CONTINUE
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definitions the fast paths must agree with: 256-bit long
+    /// division on magnitudes.
+    fn sdiv_ref(a: U256, b: U256) -> U256 {
+        if b.is_zero() {
+            return U256::ZERO;
+        }
+        let q = magnitude(a) / magnitude(b);
+        if is_negative(&a) != is_negative(&b) {
+            negate(q)
+        } else {
+            q
+        }
+    }
+
+    fn smod_ref(a: U256, b: U256) -> U256 {
+        if b.is_zero() {
+            return U256::ZERO;
+        }
+        let r = magnitude(a) % magnitude(b);
+        if is_negative(&a) {
+            negate(r)
+        } else {
+            r
+        }
+    }
+
+    /// Operands around every boundary the fast paths test: 0, ±1, the
+    /// edges of one and two limbs, signed and unsigned, and the word's
+    /// extremes, plus mixed-width values from a fixed pseudo-random walk.
+    fn operands() -> Vec<U256> {
+        let mut v = Vec::new();
+        for bits in [0usize, 1, 63, 64, 65, 127, 128, 129, 191, 192, 255] {
+            let p = U256::from(1u8) << bits;
+            for x in [p, p - U256::from(1u8), p + U256::from(1u8)] {
+                v.push(x);
+                v.push(negate(x));
+            }
+        }
+        v.push(U256::ZERO);
+        v.push(U256::MAX);
+        let mut s = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..60 {
+            let mut limbs = [0u64; 4];
+            for l in &mut limbs {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                *l = s;
+            }
+            let x = U256::from_limbs(limbs) >> (s as usize % 256);
+            v.push(x);
+            v.push(negate(x));
+        }
+        v
+    }
+
+    #[test]
+    fn division_fast_paths_match_long_division() {
+        let ops = operands();
+        for &a in &ops {
+            for &b in &ops {
+                assert_eq!(
+                    div(a, b),
+                    a.checked_div(b).unwrap_or_default(),
+                    "DIV {a:#x} {b:#x}"
+                );
+                assert_eq!(
+                    rem(a, b),
+                    a.checked_rem(b).unwrap_or_default(),
+                    "MOD {a:#x} {b:#x}"
+                );
+                assert_eq!(sdiv(a, b), sdiv_ref(a, b), "SDIV {a:#x} {b:#x}");
+                assert_eq!(smod(a, b), smod_ref(a, b), "SMOD {a:#x} {b:#x}");
+            }
+        }
+    }
+
+    #[test]
+    fn signed_overflow_cases_take_the_long_path() {
+        let min128 = negate(U256::from(1u8) << 127);
+        let minus_one = U256::MAX;
+        // -2^127 / -1 = 2^127: a positive word that is not a sign extension.
+        assert_eq!(sdiv(min128, minus_one), U256::from(1u8) << 127);
+        assert_eq!(smod(min128, minus_one), U256::ZERO);
+        let min256 = U256::from(1u8) << 255;
+        assert_eq!(sdiv(min256, minus_one), min256);
+    }
 }
