@@ -267,8 +267,18 @@ pub(crate) fn define_contract<M: Module>(
             let dispatch = dispatch_id.map(|d| module.declare_func_in_func(d, b.func));
             Lowering::new(b, &plan, i, refs, dispatch, shim_sigs).lower_all(module.target_config());
         }
-        let quick = !plan.chunk_on_cycle(i) || ctx.func.dfg.num_insts() > QUICK_ABOVE_INSTS;
-        contexts.push(Job { id, ctx, quick });
+        let insts = ctx.func.dfg.num_insts();
+        let quick = !plan.chunk_on_cycle(i) || insts > QUICK_ABOVE_INSTS;
+        let pinned = quick || insts > PIN_ABOVE_INSTS;
+        if !pinned {
+            unpin(&mut ctx.func);
+        }
+        contexts.push(Job {
+            id,
+            ctx,
+            quick,
+            pinned,
+        });
     }
     if let Some(id) = dispatch_id {
         let mut ctx = module.make_context();
@@ -286,6 +296,7 @@ pub(crate) fn define_contract<M: Module>(
             id,
             ctx,
             quick: false,
+            pinned: false,
         });
     }
     {
@@ -318,9 +329,16 @@ pub(crate) fn define_contract<M: Module>(
             b.ins()
                 .iconst(types::I32, crate::context::exit::STOP as i64)
         } else {
+            // The stack base lives in the pinned register while native
+            // code runs (see `host_isa`); the caller's value of it is
+            // restored before returning, as its calling convention needs.
+            let saved = b.ins().get_pinned_reg(types::I64);
+            b.ins().set_pinned_reg(s);
             let f = module.declare_func_in_func(chunk_ids[first], b.func);
             let call = b.ins().call(f, &[c, s, gas, zero, which]);
-            b.inst_results(call)[0]
+            let rc = b.inst_results(call)[0];
+            b.ins().set_pinned_reg(saved);
+            rc
         };
         b.ins().return_(&[rc]);
         b.finalize(module.target_config());
@@ -328,6 +346,7 @@ pub(crate) fn define_contract<M: Module>(
             id: func_id,
             ctx,
             quick: false,
+            pinned: true,
         });
     }
 
@@ -372,6 +391,38 @@ struct Job {
     ctx: cranelift_codegen::Context,
     /// Compile with [`Isas::quick`].
     quick: bool,
+    /// Compile with the stack base in the pinned register
+    /// ([`Isas::pinned`], or [`Isas::quick`] which always pins it).
+    pinned: bool,
+}
+
+/// Above this many IR instructions a chunk function keeps the stack base
+/// in the pinned register. Below it a register of its own is worth more:
+/// a small loop (fibonacci's) runs 8 instructions per iteration slower
+/// with one register fewer, while in large functions the base, live
+/// across every runtime call, was spilled and reloaded before most stack
+/// accesses (snailtracer: 1,769 reloads in one 25,000-instruction chunk).
+const PIN_ABOVE_INSTS: usize = 2_000;
+
+/// Turns every read of the pinned register in a chunk function into its
+/// stack-base parameter, for a function compiled without a pinned
+/// register (the lowering reads the base from the pinned register; the
+/// optimiser folds the `iadd_imm x, 0` left here away).
+fn unpin(func: &mut cranelift_codegen::ir::Function) {
+    use cranelift_codegen::ir::Opcode;
+    let Some(entry) = func.layout.entry_block() else {
+        return;
+    };
+    let stack = func.dfg.block_params(entry)[1];
+    let reads: Vec<_> = func
+        .layout
+        .blocks()
+        .flat_map(|b| func.layout.block_insts(b))
+        .filter(|&i| func.dfg.insts[i].opcode() == Opcode::GetPinnedReg)
+        .collect();
+    for inst in reads {
+        func.replace(inst).iadd_imm_s(stack, 0);
+    }
 }
 
 /// Above this many IR instructions a chunk function is compiled with
@@ -387,6 +438,8 @@ fn compile_in_parallel(isas: &Isas, contexts: &mut [Job]) -> Result<Vec<Compiled
         let mut plane = cranelift_codegen::control::ControlPlane::default();
         let isa = if job.quick {
             &isas.quick
+        } else if job.pinned {
+            &isas.pinned
         } else {
             &isas.optimising
         };
@@ -431,6 +484,9 @@ pub(crate) struct Isas {
     /// Backtracking register allocation: for code that can run many times
     /// in a frame (functions with a loop).
     pub optimising: OwnedTargetIsa,
+    /// Backtracking allocation with the EVM stack's base in the pinned
+    /// register: for large functions (see [`PIN_ABOVE_INSTS`]).
+    pub pinned: OwnedTargetIsa,
     /// Single-pass register allocation, several times faster to compile
     /// and slower to run: for code each instruction of which runs at most
     /// once per frame (no loop), where compile time is what counts.
@@ -441,8 +497,9 @@ impl Isas {
     /// The host's targets, emitting position-independent code if `pic`.
     fn host(pic: bool) -> Result<Self, CompileError> {
         Ok(Isas {
-            optimising: host_isa(pic, "backtracking")?,
-            quick: host_isa(pic, "single_pass")?,
+            optimising: host_isa(pic, "backtracking", false)?,
+            pinned: host_isa(pic, "backtracking", true)?,
+            quick: host_isa(pic, "single_pass", true)?,
         })
     }
 }
@@ -450,7 +507,7 @@ impl Isas {
 /// The optimising Cranelift target for the host, emitting
 /// position-independent code if `pic`, with the register allocator
 /// `regalloc`. The IR verifier runs in debug builds of this crate only.
-fn host_isa(pic: bool, regalloc: &str) -> Result<OwnedTargetIsa, CompileError> {
+fn host_isa(pic: bool, regalloc: &str, pinned: bool) -> Result<OwnedTargetIsa, CompileError> {
     let mut flags = settings::builder();
     flags.set("opt_level", "speed")?;
     flags.set("use_colocated_libcalls", "false")?;
@@ -471,6 +528,14 @@ fn host_isa(pic: bool, regalloc: &str) -> Result<OwnedTargetIsa, CompileError> {
         },
     )?;
     flags.set("regalloc_algorithm", regalloc)?;
+    // The EVM stack's base address is in every stack access of every
+    // block; as an ordinary value it is live across the whole function and
+    // every runtime call, and in large functions the allocator spills it
+    // and reloads it before each use. Pinned (r15 on x64), it costs no
+    // reloads. The entry function sets it (and restores the caller's);
+    // functions compiled without a pinned register save and restore r15
+    // like any callee-saved register, so the base survives them.
+    flags.set("enable_pinned_reg", if pinned { "true" } else { "false" })?;
     let isa_builder =
         cranelift_native::builder().map_err(|e| CompileError::UnsupportedHost(e.to_string()))?;
     isa_builder

@@ -456,9 +456,10 @@ impl Lowering<'_, '_, '_, '_> {
             self.continue_in(call);
             let pc = self.b.ins().ireduce(types::I32, target);
             let gas = self.b.use_var(self.gas);
+            let stack_base = self.stack_base();
             self.b
                 .ins()
-                .return_call(f, &[self.ctx_ptr, self.stack_base, gas, height, pc]);
+                .return_call(f, &[self.ctx_ptr, stack_base, gas, height, pc]);
         }
         for (t, block, entry) in entries {
             self.continue_in(entry);
@@ -474,7 +475,8 @@ impl Lowering<'_, '_, '_, '_> {
                 self.continue_in(load);
             }
             let offset = self.b.ins().ishl_imm_u(height, 5);
-            let top = self.b.ins().iadd(self.stack_base, offset);
+            let stack_base = self.stack_base();
+            let top = self.b.ins().iadd(stack_base, offset);
             let mut args: Vec<BlockArg> = vec![height.into()];
             for j in 0..k as i32 {
                 let at = (j - k as i32) * 32;

@@ -54,7 +54,6 @@ pub(crate) struct Lowering<'p, 'a, 'c, 'b> {
     /// Signatures of the shims, in [`Shim`] order, for indirect calls.
     shims: Vec<SigRef>,
     ctx_ptr: Value,
-    stack_base: Value,
     /// Gas left (i64; negative between a charge and its check means out of gas).
     gas: Variable,
     /// Entry height of the current region's anchor (i64).
@@ -99,8 +98,9 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
         let params = b.block_params(entry).to_vec();
-        let (ctx_ptr, stack_base, gas_in, height_in, entry_in) =
-            (params[0], params[1], params[2], params[3], params[4]);
+        // The stack base (params[1]) is also in the pinned register, where
+        // every use reads it (see `Lowering::stack_base`).
+        let (ctx_ptr, gas_in, height_in, entry_in) = (params[0], params[2], params[3], params[4]);
         let gas = b.declare_var(types::I64);
         let anchor_height = b.declare_var(types::I64);
         let scratch = b.create_sized_stack_slot(StackSlotData::new(
@@ -125,6 +125,7 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
             }
             blocks[i] = Some(block);
         }
+        let stack_base = b.ins().get_pinned_reg(types::I64);
         let vs = VStack::new(
             vstack::Frame {
                 base: stack_base,
@@ -143,7 +144,6 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
             dispatch_fn,
             shims,
             ctx_ptr,
-            stack_base,
             gas,
             anchor_height,
             slot_vars: SlotVars::default(),
@@ -198,6 +198,12 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
         self.plan.chunks.of_block[index].is_some()
     }
 
+    /// The EVM stack's base address, read from the pinned register at
+    /// each use so that no value holds it across the function.
+    fn stack_base(&mut self) -> Value {
+        self.b.ins().get_pinned_reg(types::I64)
+    }
+
     /// Ends the current block with a tail call into the chunk holding the
     /// entry anchor `target`, at absolute height `height`.
     fn tail_call_into(&mut self, target: usize, height: Value) {
@@ -206,9 +212,10 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
         let which = self.b.ins().iconst(types::I32, which);
         let gas = self.b.use_var(self.gas);
         let f = self.chunks[chunk];
+        let stack_base = self.stack_base();
         self.b
             .ins()
-            .return_call(f, &[self.ctx_ptr, self.stack_base, gas, height, which]);
+            .return_call(f, &[self.ctx_ptr, stack_base, gas, height, which]);
     }
 
     /// Lowers every block and finishes the function.
@@ -380,7 +387,8 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
 
         let h = self.b.use_var(self.anchor_height);
         let offset = self.b.ins().ishl_imm_u(h, 5);
-        let base = self.b.ins().iadd(self.stack_base, offset);
+        let stack_base = self.stack_base();
+        let base = self.b.ins().iadd(stack_base, offset);
         let anchor = place.anchor;
         let frame = vstack::Frame {
             base,
