@@ -269,7 +269,7 @@ pub(crate) fn define_contract<M: Module>(
         }
         let insts = ctx.func.dfg.num_insts();
         let quick = !plan.chunk_on_cycle(i) || insts > QUICK_ABOVE_INSTS;
-        let pinned = quick || insts > PIN_ABOVE_INSTS;
+        let pinned = quick || insts > limits.pin_above_insts;
         if !pinned {
             unpin(&mut ctx.func);
         }
@@ -396,14 +396,6 @@ struct Job {
     pinned: bool,
 }
 
-/// Above this many IR instructions a chunk function keeps the stack base
-/// in the pinned register. Below it a register of its own is worth more:
-/// a small loop (fibonacci's) runs 8 instructions per iteration slower
-/// with one register fewer, while in large functions the base, live
-/// across every runtime call, was spilled and reloaded before most stack
-/// accesses (snailtracer: 1,769 reloads in one 25,000-instruction chunk).
-const PIN_ABOVE_INSTS: usize = 2_000;
-
 /// Turns every read of the pinned register in a chunk function into its
 /// stack-base parameter, for a function compiled without a pinned
 /// register (the lowering reads the base from the pinned register; the
@@ -485,7 +477,7 @@ pub(crate) struct Isas {
     /// in a frame (functions with a loop).
     pub optimising: OwnedTargetIsa,
     /// Backtracking allocation with the EVM stack's base in the pinned
-    /// register: for large functions (see [`PIN_ABOVE_INSTS`]).
+    /// register: for large functions (see [`ChunkLimits::pin_above_insts`]).
     pub pinned: OwnedTargetIsa,
     /// Single-pass register allocation, several times faster to compile
     /// and slower to run: for code each instruction of which runs at most

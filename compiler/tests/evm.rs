@@ -51,7 +51,11 @@ fn call(
 
 /// Runs on both backends and asserts the same outcome and final state.
 fn both(state: &State, spec: SpecId, input: &[u8], gas: u64) -> CallOutcome {
-    let jit = JitExecutor::new();
+    both_with(JitExecutor::new(), state, spec, input, gas)
+}
+
+/// [`both`] with the compiled side on `jit`.
+fn both_with(jit: JitExecutor, state: &State, spec: SpecId, input: &[u8], gas: u64) -> CallOutcome {
     let (a, sa) = call(&jit, state.clone(), spec, input, gas);
     let (b, sb) = call(&Interpreter::new(), state.clone(), spec, input, gas);
     assert_eq!(a, b, "outcome differs (left: compiled, right: interpreter)");
@@ -81,6 +85,48 @@ fn recursion_to_the_depth_limit() {
     for gas in [100_000, 10_000_000, 1_000_000_000] {
         let out = both(&state, SpecId::Cancun, &[], gas);
         assert!(out.result.status.is_success());
+    }
+}
+
+#[test]
+fn pinned_stack_base_survives_nested_calls() {
+    // Every function keeps the stack base in the pinned register; each
+    // frame's entry points it at its own stack. The items pushed before the
+    // CALL differ per depth and are read after it from the stack memory
+    // (the jump after the call starts a block that takes its items from
+    // memory), so a frame reading another's stack gives another sum. (The
+    // entry also restores the caller's r15, as the calling convention
+    // requires; the runtime's Rust functions on the way back save and
+    // restore r15 themselves, so that part is not observable here.)
+    let code = assemble(
+        "PUSH0 CALLDATALOAD DUP1 PUSH 0x100 MUL
+         DUP2 ISZERO PUSH @leaf JUMPI
+         DUP2 PUSH 1 SWAP1 SUB PUSH0 MSTORE
+         PUSH 32 PUSH0 PUSH 32 PUSH0 PUSH0 ADDRESS GAS CALL
+         POP PUSH @after JUMP
+         after: JUMPDEST PUSH0 MLOAD ADD ADD PUSH0 MSTORE PUSH 32 PUSH0 RETURN
+         leaf: JUMPDEST ADD PUSH0 MSTORE PUSH 32 PUSH0 RETURN",
+    )
+    .unwrap();
+    let state = state_with(&code);
+    for limits in [1, 4, 1000] {
+        for n in [0u8, 1, 5, 100] {
+            let jit = JitExecutor::new().with_chunk_limits(cevm_compiler::ChunkLimits {
+                instructions: limits,
+                blocks: limits,
+                pin_above_insts: 0,
+            });
+            let mut input = [0u8; 32];
+            input[31] = n;
+            let out = both_with(jit, &state, SpecId::Osaka, &input, 10_000_000);
+            // n frames each add 257 * their n: 257 * n (n + 1) / 2.
+            let n = u64::from(n);
+            let expected = U256::from(257 * n * (n + 1) / 2);
+            assert_eq!(
+                out.result.output.as_ref(),
+                &expected.to_be_bytes::<32>()[..]
+            );
+        }
     }
 }
 
