@@ -247,132 +247,102 @@ pub(crate) fn define_contract<M: Module>(
         None
     };
 
-    // The IR of every function, built in order (it needs the module).
+    // The functions: every chunk, the dispatch if any, the entry. Their IR
+    // is built in order on this thread (it needs the module) and compiled
+    // on worker threads as it comes, so that only a few functions' IR and
+    // code generator state are in memory at once (a contract of many
+    // chunks held all of them, over 100 MiB for the largest).
+    let functions = chunk_ids.len() + usize::from(dispatch_id.is_some()) + 1;
     let mut fb_ctx = FunctionBuilderContext::new();
-    let mut contexts: Vec<Job> = Vec::new();
-    for (i, &id) in chunk_ids.iter().enumerate() {
+    let mut clif = Vec::new();
+    let mut build = |module: &mut M, i: usize| -> Job {
         let mut ctx = module.make_context();
-        ctx.func.signature = chunk_sig.clone();
-        ctx.func.name = UserFuncName::user(0, id.as_u32());
-        {
-            let mut b = FunctionBuilder::new(&mut ctx.func, &mut fb_ctx);
-            let shim_sigs = Shim::ALL
-                .iter()
-                .map(|s| b.import_signature(s.kind().signature(call_conv, ptr)))
-                .collect();
-            let refs = chunk_ids
-                .iter()
-                .map(|&c| module.declare_func_in_func(c, b.func))
-                .collect();
-            let dispatch = dispatch_id.map(|d| module.declare_func_in_func(d, b.func));
-            Lowering::new(b, &plan, i, refs, dispatch, shim_sigs).lower_all(module.target_config());
-        }
-        let insts = ctx.func.dfg.num_insts();
-        let quick = !plan.chunk_on_cycle(i) || insts > QUICK_ABOVE_INSTS;
-        let pinned = quick || insts > limits.pin_above_insts;
-        if !pinned {
-            unpin(&mut ctx.func);
-        }
-        contexts.push(Job {
-            id,
-            ctx,
-            quick,
-            pinned,
-        });
-    }
-    if let Some(id) = dispatch_id {
-        let mut ctx = module.make_context();
-        ctx.func.signature = chunk_sig.clone();
-        ctx.func.name = UserFuncName::user(0, id.as_u32());
-        {
-            let b = FunctionBuilder::new(&mut ctx.func, &mut fb_ctx);
-            let refs: Vec<_> = chunk_ids
-                .iter()
-                .map(|&c| module.declare_func_in_func(c, b.func))
-                .collect();
-            emit_dispatch_function(b, &plan, &refs, module.target_config());
-        }
-        contexts.push(Job {
-            id,
-            ctx,
-            quick: false,
-            pinned: false,
-        });
-    }
-    {
-        // The entry: gas from the context, height 0, block 0's chunk.
-        let mut ctx = module.make_context();
-        ctx.func.signature = sig;
-        ctx.func.name = UserFuncName::user(0, func_id.as_u32());
-        let mut b = FunctionBuilder::new(&mut ctx.func, &mut fb_ctx);
-        let block = b.create_block();
-        b.append_block_params_for_function_params(block);
-        b.switch_to_block(block);
-        b.seal_block(block);
-        let (c, s) = (b.block_params(block)[0], b.block_params(block)[1]);
-        let gas = b.ins().load(
-            types::I64,
-            cranelift_codegen::ir::MemFlagsData::trusted(),
-            c,
-            crate::context::offsets::GAS,
-        );
-        let zero = b.ins().iconst(types::I64, 0);
-        let (first, which) = match plan.chunks.of_block.first().copied().flatten() {
-            Some(chunk) => (
-                chunk,
-                plan.chunks.entry_index(0).expect("block 0 is an entry") as i64,
-            ),
-            None => (0, 0),
-        };
-        let which = b.ins().iconst(types::I32, which);
-        let rc = if chunk_ids.is_empty() {
-            b.ins()
-                .iconst(types::I32, crate::context::exit::STOP as i64)
+        let job = if i < chunk_ids.len() {
+            let id = chunk_ids[i];
+            ctx.func.signature = chunk_sig.clone();
+            ctx.func.name = UserFuncName::user(0, id.as_u32());
+            {
+                let mut b = FunctionBuilder::new(&mut ctx.func, &mut fb_ctx);
+                let shim_sigs = Shim::ALL
+                    .iter()
+                    .map(|s| b.import_signature(s.kind().signature(call_conv, ptr)))
+                    .collect();
+                let refs = chunk_ids
+                    .iter()
+                    .map(|&c| module.declare_func_in_func(c, b.func))
+                    .collect();
+                let dispatch = dispatch_id.map(|d| module.declare_func_in_func(d, b.func));
+                Lowering::new(b, &plan, i, refs, dispatch, shim_sigs)
+                    .lower_all(module.target_config());
+            }
+            let insts = ctx.func.dfg.num_insts();
+            let quick = !plan.chunk_on_cycle(i) || insts > QUICK_ABOVE_INSTS;
+            let pinned = quick || insts > limits.pin_above_insts;
+            if !pinned {
+                unpin(&mut ctx.func);
+            }
+            Job {
+                id,
+                ctx,
+                quick,
+                pinned,
+            }
+        } else if let Some(id) = dispatch_id.filter(|_| i == chunk_ids.len()) {
+            ctx.func.signature = chunk_sig.clone();
+            ctx.func.name = UserFuncName::user(0, id.as_u32());
+            {
+                let b = FunctionBuilder::new(&mut ctx.func, &mut fb_ctx);
+                let refs: Vec<_> = chunk_ids
+                    .iter()
+                    .map(|&c| module.declare_func_in_func(c, b.func))
+                    .collect();
+                emit_dispatch_function(b, &plan, &refs, module.target_config());
+            }
+            Job {
+                id,
+                ctx,
+                quick: false,
+                pinned: false,
+            }
         } else {
-            // The stack base lives in the pinned register while native
-            // code runs (see `host_isa`); the caller's value of it is
-            // restored before returning, as its calling convention needs.
-            let saved = b.ins().get_pinned_reg(types::I64);
-            b.ins().set_pinned_reg(s);
-            let f = module.declare_func_in_func(chunk_ids[first], b.func);
-            let call = b.ins().call(f, &[c, s, gas, zero, which]);
-            let rc = b.inst_results(call)[0];
-            b.ins().set_pinned_reg(saved);
-            rc
+            ctx.func.signature = sig.clone();
+            ctx.func.name = UserFuncName::user(0, func_id.as_u32());
+            emit_entry(module, &mut ctx, &mut fb_ctx, &plan, &chunk_ids);
+            // The entry sets the pinned register for the chunks.
+            Job {
+                id: func_id,
+                ctx,
+                quick: false,
+                pinned: true,
+            }
         };
-        b.ins().return_(&[rc]);
-        b.finalize(module.target_config());
-        contexts.push(Job {
-            id: func_id,
-            ctx,
-            quick: false,
-            pinned: true,
-        });
-    }
+        if request.clif {
+            clif.push(job.ctx.func.display().to_string());
+        }
+        job
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let compiled: Vec<Compiled> = if chunk_ids.len() < 2 || threads < 2 {
+        (0..functions)
+            .map(|i| compile_job(isas, build(module, i), request.asm))
+            .collect::<Result<_, _>>()?
+    } else {
+        compile_pipelined(isas, threads, functions, request.asm, |i| build(module, i))?
+    };
 
     let mut artifacts = Artifacts::default();
     if request.clif {
-        let text: Vec<String> = contexts
-            .iter()
-            .map(|job| job.ctx.func.display().to_string())
-            .collect();
-        artifacts.clif = Some(text.join("\n"));
+        artifacts.clif = Some(clif.join("\n"));
     }
-    for job in &mut contexts {
-        job.ctx.set_disasm(request.asm);
-    }
-    let compiled = compile_in_parallel(isas, &mut contexts)?;
     let mut asm = String::new();
     let mut code = Vec::new();
-    for (job, (alignment, bytes, relocs)) in contexts.iter().zip(compiled) {
+    for c in compiled {
         module
-            .define_function_bytes(job.id, alignment, &bytes, &relocs)
+            .define_function_bytes(c.id, c.alignment, &c.bytes, &c.relocs)
             .map_err(|e| CompileError::Codegen(format!("{e:?}")))?;
-        if request.asm {
-            if let Some(c) = job.ctx.compiled_code() {
-                asm.push_str(c.vcode.as_deref().unwrap_or(""));
-                code.extend_from_slice(c.code_buffer());
-            }
+        if let Some(text) = c.asm {
+            asm.push_str(&text);
+            code.extend_from_slice(&c.bytes);
         }
     }
     if request.asm {
@@ -382,8 +352,64 @@ pub(crate) fn define_contract<M: Module>(
     Ok((func_id, artifacts))
 }
 
-/// Machine code, alignment and relocations of one compiled function.
-type Compiled = (u64, Vec<u8>, Vec<cranelift_module::ModuleReloc>);
+/// Builds the contract's entry function in `ctx`: gas from the context,
+/// height 0, a call into block 0's chunk.
+fn emit_entry<M: Module>(
+    module: &mut M,
+    ctx: &mut cranelift_codegen::Context,
+    fb_ctx: &mut FunctionBuilderContext,
+    plan: &Plan<'_, '_>,
+    chunk_ids: &[FuncId],
+) {
+    let mut b = FunctionBuilder::new(&mut ctx.func, fb_ctx);
+    let block = b.create_block();
+    b.append_block_params_for_function_params(block);
+    b.switch_to_block(block);
+    b.seal_block(block);
+    let (c, s) = (b.block_params(block)[0], b.block_params(block)[1]);
+    let gas = b.ins().load(
+        types::I64,
+        cranelift_codegen::ir::MemFlagsData::trusted(),
+        c,
+        crate::context::offsets::GAS,
+    );
+    let zero = b.ins().iconst(types::I64, 0);
+    let (first, which) = match plan.chunks.of_block.first().copied().flatten() {
+        Some(chunk) => (
+            chunk,
+            plan.chunks.entry_index(0).expect("block 0 is an entry") as i64,
+        ),
+        None => (0, 0),
+    };
+    let which = b.ins().iconst(types::I32, which);
+    let rc = if chunk_ids.is_empty() {
+        b.ins()
+            .iconst(types::I32, crate::context::exit::STOP as i64)
+    } else {
+        // The stack base lives in the pinned register while native code
+        // runs (see `host_isa`); the caller's value of it is restored
+        // before returning, as its calling convention needs.
+        let saved = b.ins().get_pinned_reg(types::I64);
+        b.ins().set_pinned_reg(s);
+        let f = module.declare_func_in_func(chunk_ids[first], b.func);
+        let call = b.ins().call(f, &[c, s, gas, zero, which]);
+        let rc = b.inst_results(call)[0];
+        b.ins().set_pinned_reg(saved);
+        rc
+    };
+    b.ins().return_(&[rc]);
+    b.finalize(module.target_config());
+}
+
+/// One compiled function: machine code, alignment, relocations and, if
+/// requested, its disassembly.
+struct Compiled {
+    id: FuncId,
+    alignment: u64,
+    bytes: Vec<u8>,
+    relocs: Vec<cranelift_module::ModuleReloc>,
+    asm: Option<String>,
+}
 
 /// One function to compile.
 struct Job {
@@ -423,50 +449,92 @@ fn unpin(func: &mut cranelift_codegen::ir::Function) {
 /// chunk took 300 ms, a 25,000-instruction one 70 ms).
 const QUICK_ABOVE_INSTS: usize = 32_000;
 
-/// Compiles every job on up to as many threads as the machine has
-/// cores (one thread for a single function).
-fn compile_in_parallel(isas: &Isas, contexts: &mut [Job]) -> Result<Vec<Compiled>, CompileError> {
-    let compile_one = |job: &mut Job| {
-        let mut plane = cranelift_codegen::control::ControlPlane::default();
-        let isa = if job.quick {
-            &isas.quick
-        } else if job.pinned {
-            &isas.pinned
-        } else {
-            &isas.optimising
-        };
-        let Job { id, ctx, .. } = job;
-        ctx.compile(&**isa, &mut plane)
-            .map_err(|e| CompileError::Codegen(format!("{:?}", e.inner)))?;
-        let res = ctx.compiled_code().expect("compiled just now");
-        let alignment = res.buffer.alignment as u64;
-        let bytes = res.code_buffer().to_vec();
-        let relocs = res
+/// Compiles one function and drops its IR and code generator state.
+fn compile_job(isas: &Isas, job: Job, asm: bool) -> Result<Compiled, CompileError> {
+    let Job {
+        id,
+        mut ctx,
+        quick,
+        pinned,
+    } = job;
+    ctx.set_disasm(asm);
+    let mut plane = cranelift_codegen::control::ControlPlane::default();
+    let isa = if quick {
+        &isas.quick
+    } else if pinned {
+        &isas.pinned
+    } else {
+        &isas.optimising
+    };
+    ctx.compile(&**isa, &mut plane)
+        .map_err(|e| CompileError::Codegen(format!("{:?}", e.inner)))?;
+    let res = ctx.compiled_code().expect("compiled just now");
+    Ok(Compiled {
+        id,
+        alignment: res.buffer.alignment as u64,
+        bytes: res.code_buffer().to_vec(),
+        relocs: res
             .buffer
             .relocs()
             .iter()
-            .map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &ctx.func, *id))
-            .collect();
-        Ok((alignment, bytes, relocs))
-    };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if contexts.len() < 2 || threads < 2 {
-        return contexts.iter_mut().map(compile_one).collect();
-    }
-    let per = contexts.len().div_ceil(threads);
+            .map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &ctx.func, id))
+            .collect(),
+        asm: asm.then(|| res.vcode.clone().unwrap_or_default()),
+    })
+}
+
+/// Compiles the `functions` jobs `build` makes (in order, on this thread)
+/// on `threads` worker threads, handing each job over as soon as a worker
+/// is free: building overlaps compiling, and at most one job waits built.
+/// Returns the results in job order.
+fn compile_pipelined(
+    isas: &Isas,
+    threads: usize,
+    functions: usize,
+    asm: bool,
+    mut build: impl FnMut(usize) -> Job,
+) -> Result<Vec<Compiled>, CompileError> {
+    use std::sync::{mpsc, Arc};
+    type Done = (usize, Result<Compiled, CompileError>);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = contexts
-            .chunks_mut(per)
-            .map(|part| scope.spawn(move || part.iter_mut().map(compile_one).collect::<Vec<_>>()))
-            .collect();
-        let mut out = Vec::new();
-        for h in handles {
-            let part = h
-                .join()
-                .map_err(|_| CompileError::Codegen("the code generator panicked".into()))?;
-            out.extend(part);
+        let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Job)>(0);
+        // Only the workers hold the receiver: if they all die, sending fails
+        // instead of blocking.
+        let job_rx = Arc::new(Mutex::new(job_rx));
+        let (done_tx, done_rx) = mpsc::channel::<Done>();
+        let mut workers = Vec::new();
+        for _ in 0..threads.min(functions) {
+            let (rx, tx) = (Arc::clone(&job_rx), done_tx.clone());
+            workers.push(scope.spawn(move || loop {
+                let next = match rx.lock() {
+                    Ok(rx) => rx.recv(),
+                    Err(_) => return,
+                };
+                let Ok((i, job)) = next else { return };
+                if tx.send((i, compile_job(isas, job, asm))).is_err() {
+                    return;
+                }
+            }));
         }
-        out.into_iter().collect()
+        drop((job_rx, done_tx));
+        for i in 0..functions {
+            if job_tx.send((i, build(i))).is_err() {
+                break;
+            }
+        }
+        drop(job_tx);
+        let mut out: Vec<Option<Compiled>> = (0..functions).map(|_| None).collect();
+        for (i, result) in done_rx {
+            out[i] = Some(result?);
+        }
+        // Joined here, a worker's panic is an error rather than a panic.
+        let panicked = workers.into_iter().any(|w| w.join().is_err());
+        if panicked {
+            return Err(CompileError::Codegen("the code generator panicked".into()));
+        }
+        out.into_iter()
+            .map(|c| c.ok_or_else(|| CompileError::Codegen("the code generator panicked".into())))
+            .collect()
     })
 }
 

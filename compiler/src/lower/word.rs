@@ -320,8 +320,98 @@ fn shr_in_range(b: &mut FunctionBuilder, x: Word, amount: Value, arith: bool) ->
     from_halves(b, new_lo, new_hi)
 }
 
+/// The value of `w` if it is a constant that fits in 64 bits.
+fn constant_u64(b: &FunctionBuilder, w: &Word) -> Option<u64> {
+    if !zero_from(b, w, 1) {
+        return None;
+    }
+    constant(b, w[0]).map(|c| c as u64)
+}
+
+/// `v << r` for a constant `r` < 64 (no instruction for a zero limb or shift).
+fn shl_limb(b: &mut FunctionBuilder, v: Value, r: u32) -> Value {
+    if r == 0 || is_zero(b, v) {
+        v
+    } else {
+        b.ins().ishl_imm_u(v, r as i64)
+    }
+}
+
+/// `v >> r` (logical) for a constant `r` < 64.
+fn ushr_limb(b: &mut FunctionBuilder, v: Value, r: u32) -> Value {
+    if r == 0 || is_zero(b, v) {
+        v
+    } else {
+        b.ins().ushr_imm_u(v, r as i64)
+    }
+}
+
+/// `x | y` on limbs, with no instruction if one is known zero.
+fn or_limb(b: &mut FunctionBuilder, x: Value, y: Value) -> Value {
+    if is_zero(b, x) {
+        y
+    } else if is_zero(b, y) {
+        x
+    } else {
+        b.ins().bor(x, y)
+    }
+}
+
+/// SHL by a constant `s` < 256: whole limbs move, the rest is a shift pair
+/// per limb (a handful of instructions instead of the general sequence).
+fn shl_const(b: &mut FunctionBuilder, x: Word, s: u32, zero: Value) -> Word {
+    let (q, r) = ((s / 64) as usize, s % 64);
+    std::array::from_fn(|i| {
+        if i < q {
+            return zero;
+        }
+        let main = shl_limb(b, x[i - q], r);
+        if r == 0 || i == q {
+            return main;
+        }
+        let carry = ushr_limb(b, x[i - q - 1], 64 - r);
+        or_limb(b, main, carry)
+    })
+}
+
+/// SHR (logical, or arithmetic if `arith`) by a constant `s` < 256.
+fn shr_const(b: &mut FunctionBuilder, x: Word, s: u32, arith: bool, zero: Value) -> Word {
+    let (q, r) = ((s / 64) as usize, s % 64);
+    let fill = if arith {
+        b.ins().sshr_imm_u(x[3], 63)
+    } else {
+        zero
+    };
+    std::array::from_fn(|i| {
+        let j = i + q;
+        if j > 3 {
+            return fill;
+        }
+        if j == 3 {
+            return if arith && r > 0 {
+                b.ins().sshr_imm_u(x[3], r as i64)
+            } else {
+                ushr_limb(b, x[3], r)
+            };
+        }
+        let main = ushr_limb(b, x[j], r);
+        if r == 0 {
+            return main;
+        }
+        let carry = shl_limb(b, x[j + 1], 64 - r);
+        or_limb(b, main, carry)
+    })
+}
+
 /// SHL: `value << shift`, 0 when the shift is 256 or more.
 pub fn shl(b: &mut FunctionBuilder, shift: Word, value: Word) -> Word {
+    if let Some(s) = constant_u64(b, &shift) {
+        let zero = b.ins().iconst(types::I64, 0);
+        if s >= 256 {
+            return [zero; 4];
+        }
+        return shl_const(b, value, s as u32, zero);
+    }
     let (amount, over) = shift_amount(b, shift);
     let amount = b.ins().band_imm_u(amount, 255);
     let r = shl_in_range(b, value, amount);
@@ -331,6 +421,13 @@ pub fn shl(b: &mut FunctionBuilder, shift: Word, value: Word) -> Word {
 
 /// SHR: `value >> shift`, 0 when the shift is 256 or more.
 pub fn shr(b: &mut FunctionBuilder, shift: Word, value: Word) -> Word {
+    if let Some(s) = constant_u64(b, &shift) {
+        let zero = b.ins().iconst(types::I64, 0);
+        if s >= 256 {
+            return [zero; 4];
+        }
+        return shr_const(b, value, s as u32, false, zero);
+    }
     let (amount, over) = shift_amount(b, shift);
     let amount = b.ins().band_imm_u(amount, 255);
     let r = shr_in_range(b, value, amount, false);
@@ -340,6 +437,10 @@ pub fn shr(b: &mut FunctionBuilder, shift: Word, value: Word) -> Word {
 
 /// SAR: arithmetic `value >> shift`; all sign bits when the shift is 256 or more.
 pub fn sar(b: &mut FunctionBuilder, shift: Word, value: Word) -> Word {
+    if let Some(s) = constant_u64(b, &shift) {
+        let zero = b.ins().iconst(types::I64, 0);
+        return shr_const(b, value, s.min(255) as u32, true, zero);
+    }
     let (amount, over) = shift_amount(b, shift);
     let amount = b.ins().band_imm_u(amount, 255);
     let r = shr_in_range(b, value, amount, true);
@@ -350,6 +451,20 @@ pub fn sar(b: &mut FunctionBuilder, shift: Word, value: Word) -> Word {
 
 /// BYTE: byte `index` (0 = most significant) of `value`, 0 if `index` >= 32.
 pub fn byte(b: &mut FunctionBuilder, index: Word, value: Word) -> Word {
+    if let Some(i) = constant_u64(b, &index) {
+        if i >= 32 {
+            return const_word(b, [0; 4]);
+        }
+        let limb = value[3 - (i / 8) as usize];
+        let bits = ((7 - i % 8) * 8) as u32;
+        let v = ushr_limb(b, limb, bits);
+        let v = if bits == 56 || is_zero(b, v) {
+            v
+        } else {
+            b.ins().band_imm_u(v, 0xff)
+        };
+        return from_u64(b, v);
+    }
     let high = exceeds_u64(b, index);
     let big = b
         .ins()
@@ -382,6 +497,26 @@ pub fn byte(b: &mut FunctionBuilder, index: Word, value: Word) -> Word {
 /// above become its sign. About 25 instructions, a third of a general
 /// 256-bit shift pair, which matters for code that is mostly SIGNEXTEND.
 pub fn signextend(b: &mut FunctionBuilder, size: Word, value: Word) -> Word {
+    if let Some(k) = constant_u64(b, &size) {
+        if k >= 31 {
+            return value;
+        }
+        // The sign byte's limb, sign-extended from it by a shift pair.
+        let i = (k / 8) as usize;
+        let shift = 56 - 8 * (k % 8) as i64;
+        let extended = if shift == 0 {
+            value[i]
+        } else {
+            let up = b.ins().ishl_imm_u(value[i], shift);
+            b.ins().sshr_imm_u(up, shift)
+        };
+        let sign = b.ins().sshr_imm_u(extended, 63);
+        return std::array::from_fn(|j| match j.cmp(&i) {
+            std::cmp::Ordering::Less => value[j],
+            std::cmp::Ordering::Equal => extended,
+            std::cmp::Ordering::Greater => sign,
+        });
+    }
     let high = exceeds_u64(b, size);
     // size = 31 extends from the top byte: the identity, as computed below.
     let big = b.ins().icmp_imm_s(IntCC::UnsignedGreaterThan, size[0], 31);
