@@ -89,6 +89,15 @@ pub struct JitContext<'f, 'a> {
     pub mem_ptr: *mut u8,
     /// Length of the frame memory in bytes.
     pub mem_len: u64,
+    /// Bytes of the memory buffer that exist, zero past `mem_len`: native
+    /// code expands memory up to here without the runtime.
+    pub mem_zeroed: u64,
+    /// Gas the memory so far cost (`3·w + w²/512` for its `w` words):
+    /// native code charges an expansion as the new cost less this.
+    pub mem_cost: u64,
+    /// Where the frame memory keeps its length ([`cevm_runtime::frame::Memory::len_slot`]):
+    /// native code that expands memory stores the new length there and in `mem_len`.
+    pub mem_len_slot: *mut usize,
     /// Stack height, written by native code at each block exit, before each
     /// shim that reads the stack, and at the end.
     pub stack_len: u64,
@@ -129,6 +138,9 @@ impl<'f, 'a> JitContext<'f, 'a> {
             gas_reserve: remaining - counter,
             mem_ptr: std::ptr::null_mut(),
             mem_len: 0,
+            mem_zeroed: 0,
+            mem_cost: 0,
+            mem_len_slot: std::ptr::null_mut(),
             stack_len: 0,
             jump_target: 0,
             exit_code: exit::CONTINUE,
@@ -147,12 +159,16 @@ impl<'f, 'a> JitContext<'f, 'a> {
         ctx
     }
 
-    /// Re-reads the memory base and length after the memory may have grown.
+    /// Re-reads the memory base, length and zeroed size after the memory
+    /// may have grown.
     #[inline]
     pub fn refresh_memory(&mut self) {
-        let mem = self.frame.memory.as_mut_slice();
-        self.mem_len = mem.len() as u64;
-        self.mem_ptr = mem.as_mut_ptr();
+        let memory = &mut self.frame.memory;
+        self.mem_len = memory.len() as u64;
+        self.mem_zeroed = memory.zeroed_len() as u64;
+        self.mem_cost = cevm_runtime::frame::memory_cost(self.mem_len / 32);
+        self.mem_ptr = memory.as_mut_ptr();
+        self.mem_len_slot = memory.len_slot();
     }
 
     /// Copies native code's gas counter into the frame.
@@ -192,6 +208,12 @@ pub mod offsets {
     pub const MEM_PTR: i32 = offset_of!(JitContext<'static, 'static>, mem_ptr) as i32;
     /// [`JitContext::mem_len`].
     pub const MEM_LEN: i32 = offset_of!(JitContext<'static, 'static>, mem_len) as i32;
+    /// [`JitContext::mem_zeroed`].
+    pub const MEM_ZEROED: i32 = offset_of!(JitContext<'static, 'static>, mem_zeroed) as i32;
+    /// [`JitContext::mem_cost`].
+    pub const MEM_COST: i32 = offset_of!(JitContext<'static, 'static>, mem_cost) as i32;
+    /// [`JitContext::mem_len_slot`].
+    pub const MEM_LEN_SLOT: i32 = offset_of!(JitContext<'static, 'static>, mem_len_slot) as i32;
     /// [`JitContext::stack_len`].
     pub const STACK_LEN: i32 = offset_of!(JitContext<'static, 'static>, stack_len) as i32;
     /// [`JitContext::jump_target`].

@@ -251,3 +251,85 @@ fn gas_limits_above_2_pow_63_are_exact() {
         assert!(run.0.status.is_success(), "gas {gas}: {:?}", run.0.status);
     }
 }
+
+/// A loop whose every iteration runs `access` at `offset`, then advances
+/// `offset` by `step`, `count` times; afterwards MCOPY and KECCAK256 past
+/// the end (runtime expansion after native expansion) and the whole memory
+/// returned.
+fn growing_loop(access: &str, start: &str, step: u64, count: u64) -> String {
+    format!(
+        "PUSH {start} PUSH {count}
+         loop: JUMPDEST DUP1 ISZERO PUSH @end JUMPI
+           {access}
+           PUSH 1 SWAP1 SUB SWAP1 PUSH {step} ADD SWAP1 PUSH @loop JUMP
+         end: JUMPDEST POP POP
+           PUSH 64 PUSH 0 MSIZE MCOPY
+           MSIZE PUSH0 KECCAK256 PUSH0 MSTORE
+           MSIZE PUSH0 RETURN"
+    )
+}
+
+/// Memory growing in a loop (expanded inline by compiled code while the
+/// runtime's buffer allows, by the runtime past it): gas left, output and
+/// halts equal the interpreter's at every gas limit around the amount used,
+/// so also where an expansion runs out of gas.
+#[test]
+fn memory_growth_in_loops_is_exact() {
+    let b = Backends::new();
+    let accesses = [
+        "DUP2 DUP1 MSTORE",
+        "DUP2 MLOAD POP",
+        "DUP2 DUP1 MSTORE8",
+        "DUP2 MLOAD DUP3 MSTORE",
+    ];
+    for access in accesses {
+        for (start, step, count) in [
+            ("0", 32, 40),
+            ("0", 1, 70),
+            ("5", 31, 50),
+            ("0", 1000, 30),
+            ("0x3000", 4095, 12),
+            ("0xfe0", 32, 8),
+        ] {
+            let src = growing_loop(access, start, step, count);
+            let run = sweep(&b, &src, &[]);
+            assert!(run.0.status.is_success(), "{src}");
+        }
+        // Offsets no memory can reach: out of gas at the first access.
+        for start in [
+            "0xffffff00",
+            "0x100000000",
+            "0xffffffffffffffe0",
+            "0xffffffffffffffff",
+            "0x10000000000000000",
+            "0x8000000000000000000000000000000000000000000000000000000000000000",
+        ] {
+            let src = growing_loop(access, start, 32, 3);
+            let run = sweep(&b, &src, &[]);
+            assert_eq!(run.0.status, Status::Halt(HaltReason::OutOfGas), "{src}");
+        }
+    }
+}
+
+/// Memory a frame grows into reads as zero, also when its buffer was
+/// recycled from a frame that wrote all over it.
+#[test]
+fn grown_memory_reads_zero_after_a_dirty_frame() {
+    let b = Backends::new();
+    let dirty = assemble(&growing_loop("PUSH0 NOT DUP3 MSTORE", "0", 32, 400)).unwrap();
+    // ORs every word it grows into, then returns the OR.
+    let read = assemble(
+        "PUSH0 PUSH0 PUSH 400
+         loop: JUMPDEST DUP1 ISZERO PUSH @end JUMPI
+           DUP2 MLOAD DUP4 OR SWAP3 POP
+           PUSH 1 SWAP1 SUB SWAP1 PUSH 32 ADD SWAP1 PUSH @loop JUMP
+         end: JUMPDEST POP POP PUSH0 MSTORE PUSH 32 PUSH0 RETURN",
+    )
+    .unwrap();
+    for _ in 0..3 {
+        let run = b.run(&dirty, SpecId::Cancun, 10_000_000, &[]);
+        assert!(run.0.status.is_success());
+        let run = b.run(&read, SpecId::Cancun, 10_000_000, &[]);
+        assert_eq!(returned_word(&run), U256::ZERO);
+    }
+}

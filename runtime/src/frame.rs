@@ -243,12 +243,22 @@ pub unsafe fn read_word(slot: *const U256) -> U256 {
 
 /// Byte-addressed frame memory; its length is always a multiple of 32.
 ///
+/// The buffer is zeroed ahead of the length: every byte from [`Memory::len`]
+/// up to [`Memory::zeroed_len`] is zero, and the buffer grows by doubling.
+/// Most expansions then only raise the length and charge gas, which
+/// compiled code does inline ([`Memory::len_slot`]); only an expansion past
+/// the zeroed part calls into the runtime.
+///
 /// The buffers are recycled through a small per-thread pool, like the stack
 /// areas: most frames touch a few hundred bytes, and allocating and
 /// growing a fresh buffer for each call frame showed in call-heavy profiles.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// A buffer goes back to the pool with its used part zeroed again.
+#[derive(Clone, Default)]
 pub struct Memory {
+    /// The zeroed-ahead buffer: `data[len..]` is all zero.
     data: Vec<u8>,
+    /// Size in bytes (MSIZE): a multiple of 32, at most `data.len()`.
+    len: usize,
 }
 
 /// Memory buffers kept per thread for reuse: one per call depth.
@@ -257,18 +267,23 @@ const MEMORY_POOL_LIMIT: usize = crate::evm::CALL_DEPTH_LIMIT + 1;
 /// Larger buffers are freed rather than kept (bounds the pool to 16 MiB).
 const MEMORY_POOL_MAX_CAPACITY: usize = 16 * 1024;
 
+/// The smallest buffer a first expansion zeroes: enough for most frames
+/// (Solidity's free memory pointer starts at 0x80), so that they expand
+/// inline after the first time.
+const MEMORY_MIN_ZEROED: usize = 4 * 1024;
+
 thread_local! {
     static MEMORY_POOL: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 impl Drop for Memory {
     fn drop(&mut self) {
-        let capacity = self.data.capacity();
-        if capacity == 0 || capacity > MEMORY_POOL_MAX_CAPACITY {
+        if self.data.is_empty() || self.data.capacity() > MEMORY_POOL_MAX_CAPACITY {
             return;
         }
         let mut data = std::mem::take(&mut self.data);
-        data.clear();
+        // Pooled buffers are zeroed throughout (see `Memory::new`).
+        data[..self.len].fill(0);
         // During thread teardown the pool may be gone; the buffer is then freed.
         let _ = MEMORY_POOL.try_with(|pool| {
             let mut pool = pool.borrow_mut();
@@ -276,6 +291,22 @@ impl Drop for Memory {
                 pool.push(data);
             }
         });
+    }
+}
+
+impl PartialEq for Memory {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Memory {}
+
+impl std::fmt::Debug for Memory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Memory")
+            .field("data", &self.as_slice())
+            .finish()
     }
 }
 
@@ -287,7 +318,7 @@ pub fn memory_cost(words: u64) -> u64 {
 }
 
 impl Memory {
-    /// Empty memory (with a recycled buffer when one is free).
+    /// Empty memory (with a recycled, all-zero buffer when one is free).
     pub fn new() -> Self {
         let recycled = MEMORY_POOL
             .try_with(|pool| pool.borrow_mut().pop())
@@ -295,31 +326,55 @@ impl Memory {
             .flatten();
         Memory {
             data: recycled.unwrap_or_default(),
+            len: 0,
         }
     }
 
     /// Size in bytes (MSIZE).
     #[inline]
     pub fn len(&self) -> usize {
-        self.data.len()
+        self.len
     }
 
     /// Whether nothing was touched yet.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.data.is_empty()
+        self.len == 0
     }
 
     /// The whole memory.
     #[inline]
     pub fn as_slice(&self) -> &[u8] {
-        &self.data
+        &self.data[..self.len]
     }
 
     /// The whole memory, mutable.
     #[inline]
     pub fn as_mut_slice(&mut self) -> &mut [u8] {
-        &mut self.data
+        &mut self.data[..self.len]
+    }
+
+    /// Bytes of the buffer that exist and are zero past [`Memory::len`]:
+    /// the length can rise to this without touching the buffer.
+    #[inline]
+    pub fn zeroed_len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// Base of the buffer, valid for [`Memory::zeroed_len`] bytes until
+    /// the next expansion through the runtime.
+    #[inline]
+    pub fn as_mut_ptr(&mut self) -> *mut u8 {
+        self.data.as_mut_ptr()
+    }
+
+    /// Where the length is kept, for compiled code that expands memory
+    /// inline: it may store there any multiple of 32 between the current
+    /// length and [`Memory::zeroed_len`], after charging the expansion's
+    /// gas. The place does not move while the memory does not.
+    #[inline]
+    pub fn len_slot(&mut self) -> *mut usize {
+        &mut self.len
     }
 
     /// Makes sure `[offset, offset + len)` is addressable, charging expansion
@@ -347,7 +402,7 @@ impl Memory {
     #[inline]
     pub fn expand_to(&mut self, gas: &mut Gas, end: u64) -> Result<(), HaltReason> {
         // Inlined up to here: most accesses are inside memory already.
-        if end <= self.data.len() as u64 {
+        if end <= self.len as u64 {
             return Ok(());
         }
         self.grow_to(gas, end)
@@ -358,28 +413,38 @@ impl Memory {
             return Err(HaltReason::OutOfGas);
         }
         let new_words = end.div_ceil(32);
-        let old_words = (self.data.len() / 32) as u64;
+        let old_words = (self.len / 32) as u64;
         gas.charge(memory_cost(new_words) - memory_cost(old_words))?;
-        self.data.resize(new_words as usize * 32, 0);
+        let new_len = new_words as usize * 32;
+        if new_len > self.data.len() {
+            // Doubling keeps the expansions that reach the runtime few.
+            let zeroed = new_len
+                .max(2 * self.data.len())
+                .max(MEMORY_MIN_ZEROED)
+                .min(MAX_MEMORY as usize)
+                .max(new_len);
+            self.data.resize(zeroed, 0);
+        }
+        self.len = new_len;
         Ok(())
     }
 
     /// Bytes `[offset, offset + len)`; the range must have been expanded.
     #[inline]
     pub fn slice(&self, offset: usize, len: usize) -> &[u8] {
-        &self.data[offset..offset + len]
+        &self.as_slice()[offset..offset + len]
     }
 
     /// Writes `bytes` at `offset`; the range must have been expanded.
     #[inline]
     pub fn set(&mut self, offset: usize, bytes: &[u8]) {
-        self.data[offset..offset + bytes.len()].copy_from_slice(bytes);
+        self.as_mut_slice()[offset..offset + bytes.len()].copy_from_slice(bytes);
     }
 
     /// Copies `len` bytes of `src` starting at `src_offset` to `offset`,
     /// padding with zeros past the end of `src` (CALLDATACOPY, CODECOPY, ...).
     pub fn set_padded(&mut self, offset: usize, src: &[u8], src_offset: U256, len: usize) {
-        let dst = &mut self.data[offset..offset + len];
+        let dst = &mut self.as_mut_slice()[offset..offset + len];
         let start = usize::try_from(src_offset)
             .unwrap_or(usize::MAX)
             .min(src.len());
@@ -390,19 +455,19 @@ impl Memory {
 
     /// MCOPY: copies within memory; both ranges must have been expanded.
     pub fn copy_within(&mut self, dst: usize, src: usize, len: usize) {
-        self.data.copy_within(src..src + len, dst);
+        self.as_mut_slice().copy_within(src..src + len, dst);
     }
 
     /// The word at `offset` (must have been expanded).
     #[inline]
     pub fn word(&self, offset: usize) -> U256 {
-        U256::from_be_slice(&self.data[offset..offset + 32])
+        U256::from_be_slice(&self.as_slice()[offset..offset + 32])
     }
 
     /// Stores a word at `offset` (must have been expanded).
     #[inline]
     pub fn set_word(&mut self, offset: usize, value: U256) {
-        self.data[offset..offset + 32].copy_from_slice(&value.to_be_bytes::<32>());
+        self.as_mut_slice()[offset..offset + 32].copy_from_slice(&value.to_be_bytes::<32>());
     }
 }
 
@@ -422,6 +487,33 @@ mod tests {
         // Zero length never expands, even at an absurd offset.
         m.expand(&mut g, U256::MAX, U256::ZERO).unwrap();
         assert_eq!(m.len(), 1024);
+    }
+
+    #[test]
+    fn memory_is_zero_past_its_length_also_when_recycled() {
+        let mut g = Gas::new(u64::MAX);
+        for round in 0..3 {
+            let mut m = Memory::new();
+            // Growth one word at a time through doublings of the buffer.
+            for words in 1..=300u64 {
+                let before = g.used();
+                m.expand_to(&mut g, words * 32 - 5).unwrap();
+                assert_eq!(
+                    g.used() - before,
+                    memory_cost(words) - memory_cost(words - 1),
+                    "round {round}"
+                );
+                assert_eq!(m.len() as u64, words * 32);
+                assert!(m.zeroed_len() >= m.len());
+            }
+            assert!(m.as_slice().iter().all(|&b| b == 0), "round {round}");
+            let zeroed = m.zeroed_len();
+            // SAFETY: the pointer covers `zeroed_len` bytes.
+            let tail = unsafe { std::slice::from_raw_parts(m.as_mut_ptr(), zeroed) };
+            assert!(tail.iter().all(|&b| b == 0), "round {round}");
+            m.as_mut_slice().fill(0xff);
+            // Dropped dirty: the next round's buffer is this one, zeroed.
+        }
     }
 
     #[test]

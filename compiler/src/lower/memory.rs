@@ -1,6 +1,7 @@
 //! MLOAD, MSTORE and MSTORE8: an inline fast path when the access lies
-//! inside the current memory, and a cold runtime call that expands memory
-//! (charging its gas) otherwise.
+//! inside the current memory; in code that can run more than once, inline
+//! expansion (gas charged exactly) when it grows memory within the
+//! runtime's zeroed-ahead buffer; a cold runtime call otherwise.
 //!
 //! Memory never shrinks, so once an access at a constant offset has
 //! succeeded in a block, later accesses in the block that end no further
@@ -12,7 +13,7 @@ use super::Lowering;
 use crate::context::offsets;
 use crate::shims::Shim;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Value};
+use cranelift_codegen::ir::{types, Block, InstBuilder, MemFlagsData, Value};
 
 impl Lowering<'_, '_, '_, '_> {
     /// Pops the offset operand and makes `[offset, offset + len)` addressable;
@@ -40,17 +41,19 @@ impl Lowering<'_, '_, '_, '_> {
 
     /// The host address `offset` bytes into memory (no bounds check).
     fn memory_base_plus(&mut self, offset: Value) -> Value {
-        let base = self.b.ins().load(
-            types::I64,
-            MemFlagsData::trusted(),
-            self.ctx_ptr,
-            offsets::MEM_PTR,
-        );
+        let base = self.load_ctx(offsets::MEM_PTR);
         self.b.ins().iadd(base, offset)
     }
 
     /// Makes `[offset, offset + len)` addressable and returns the host address
     /// of its first byte.
+    ///
+    /// An access inside memory costs a compare. Otherwise, in code that can
+    /// run more than once, an expansion within the runtime's zeroed-ahead
+    /// buffer with gas enough is charged and recorded inline
+    /// ([`Self::grow_inline`]). Anything else (offsets of 2^32 and more, a
+    /// buffer to enlarge, out of gas, and every expansion in code that runs
+    /// once) takes a cold runtime call that decides as the interpreter does.
     fn memory_address(&mut self, offset: Word, len: i64) -> Value {
         // Offsets of 2^32 and more never fit (memory is capped at 4 GiB).
         let high = self.b.ins().bor(offset[1], offset[2]);
@@ -59,12 +62,7 @@ impl Lowering<'_, '_, '_, '_> {
         let high = self.b.ins().bor(high, above);
         let small = self.b.ins().icmp_imm_s(IntCC::Equal, high, 0);
         let end = self.b.ins().iadd_imm_s(offset[0], len);
-        let mem_len = self.b.ins().load(
-            types::I64,
-            MemFlagsData::trusted(),
-            self.ctx_ptr,
-            offsets::MEM_LEN,
-        );
+        let mem_len = self.load_ctx(offsets::MEM_LEN);
         let inside = self
             .b
             .ins()
@@ -74,7 +72,18 @@ impl Lowering<'_, '_, '_, '_> {
         let fast = self.b.create_block();
         let slow = self.b.create_block();
         self.b.set_cold_block(slow);
-        self.b.ins().brif(ok, fast, &[], slow, &[]);
+        if self.hot {
+            let grow = self.b.create_block();
+            self.b.ins().brif(ok, fast, &[], grow, &[]);
+            self.continue_in(grow);
+            self.grow_inline(small, end, fast, slow);
+        } else {
+            // Code that runs once: inline growth was measured slower there
+            // (its branches are unknown to the predictor, and the taken or
+            // mispredicted ones cost more than the call) and it adds IR to
+            // the largest functions.
+            self.b.ins().brif(ok, fast, &[], slow, &[]);
+        }
 
         self.continue_in(slow);
         // The counter may be negative here (charges not tested yet): the
@@ -89,6 +98,62 @@ impl Lowering<'_, '_, '_, '_> {
         self.b.switch_to_block(fast);
         self.b.seal_block(fast);
         self.memory_base_plus(offset[0])
+    }
+
+    /// Expands memory to cover `end` bytes inline and continues in `done`,
+    /// or continues in `slow` when it cannot: `small` false (an offset of
+    /// 2^32 or more), `end` past the runtime's zeroed-ahead buffer, or gas
+    /// short. The charge is the EVM's `3·w + w²/512` for the new word count
+    /// less the cost of the memory so far, as the runtime charges it; with
+    /// `small`, `end` is below 2^33 and the word count below 2^28, so
+    /// nothing overflows (without it, the results go unused).
+    fn grow_inline(&mut self, small: Value, end: Value, done: Block, slow: Block) {
+        let rounded = self.b.ins().iadd_imm_s(end, 31);
+        let new_len = self.b.ins().band_imm_s(rounded, -32);
+        let words = self.b.ins().ushr_imm_u(new_len, 5);
+        let linear = self.b.ins().imul_imm_s(words, 3);
+        let square = self.b.ins().imul(words, words);
+        let quadratic = self.b.ins().ushr_imm_u(square, 9);
+        let new_cost = self.b.ins().iadd(linear, quadratic);
+        let old_cost = self.load_ctx(offsets::MEM_COST);
+        let cost = self.b.ins().isub(new_cost, old_cost);
+        let g = self.b.use_var(self.gas);
+        let g = self.b.ins().isub(g, cost);
+        // The counter may be negative before the charge (static charges
+        // are tested lazily): the runtime call then halts out of gas.
+        let paid = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, g, 0);
+        let zeroed = self.load_ctx(offsets::MEM_ZEROED);
+        let fits = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedLessThanOrEqual, end, zeroed);
+        let ok = self.b.ins().band(small, fits);
+        let ok = self.b.ins().band(ok, paid);
+        let commit = self.b.create_block();
+        self.b.ins().brif(ok, commit, &[], slow, &[]);
+
+        self.continue_in(commit);
+        self.b.def_var(self.gas, g);
+        let flags = MemFlagsData::trusted();
+        self.b
+            .ins()
+            .store(flags, new_len, self.ctx_ptr, offsets::MEM_LEN);
+        self.b
+            .ins()
+            .store(flags, new_cost, self.ctx_ptr, offsets::MEM_COST);
+        let slot = self.load_ctx(offsets::MEM_LEN_SLOT);
+        self.b.ins().store(flags, new_len, slot, 0);
+        self.b.ins().jump(done, &[]);
+    }
+
+    /// A plain 8-byte field of the context.
+    fn load_ctx(&mut self, offset: i32) -> Value {
+        self.b
+            .ins()
+            .load(types::I64, MemFlagsData::trusted(), self.ctx_ptr, offset)
     }
 
     /// MLOAD.
