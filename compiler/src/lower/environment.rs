@@ -1,14 +1,22 @@
 //! Environment opcodes compiled code answers without the runtime: the
 //! call's value, caller and address (copied into the context when the frame
 //! starts), the call data's size, and CALLDATALOAD (read in place, or from
-//! the context's zero-padded copy of the call data's end).
+//! the context's zero-padded copy of the call data's end; a runtime call in
+//! code that runs once, past the first few).
 
 use super::word::Word;
 use super::Lowering;
 use crate::context::offsets;
+use crate::shims::Shim;
 use cevm_runtime::opcode::op;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Value};
+
+/// How many CALLDATALOADs of code that runs once each function inlines:
+/// enough for a contract's selector and argument decoding, while a long
+/// straight-line chain of them (which compiles with the fast register
+/// allocator) stays mostly runtime calls, which compile faster.
+pub(super) const COLD_INLINE_CALLDATALOADS: usize = 16;
 
 impl Lowering<'_, '_, '_, '_> {
     /// Lowers `code` if it is one of the environment opcodes answered
@@ -49,15 +57,26 @@ impl Lowering<'_, '_, '_, '_> {
         self.push_word(w);
     }
 
-    /// CALLDATALOAD without a branch or a runtime call, whatever the offset
-    /// and wherever the code runs: the offset is clamped to the call data's
+    /// CALLDATALOAD without a branch or a runtime call, whatever the offset:
+    /// the offset is clamped to the call data's
     /// length (an offset of 2^64 or more counts as past the end), and the
     /// 32 bytes are read in place when they lie inside the call data, or
     /// else from the context's copy of its last 32 bytes followed by 32
     /// zeros ([`crate::context::JitContext::input_tail`]), which holds the
     /// zero-padded word for every offset from `len - 32` to `len`.
+    /// In code that runs once per frame only the first
+    /// [`COLD_INLINE_CALLDATALOADS`] of a function are inlined, the rest
+    /// call the runtime (a third of the code).
     fn lower_calldataload(&mut self) {
         let offset = self.pop_word();
+        if !self.hot {
+            if self.cold_calldataloads >= COLD_INLINE_CALLDATALOADS {
+                let w = self.calldataload_call(offset);
+                self.push_word(w);
+                return;
+            }
+            self.cold_calldataloads += 1;
+        }
         let len = self.context_i64(offsets::INPUT_LEN);
         let low = self.b.ins().umin(offset[0], len);
         let at = if super::word::is_zero(&self.b, offset[1])
@@ -91,5 +110,21 @@ impl Lowering<'_, '_, '_, '_> {
             self.b.ins().bswap(v)
         });
         self.push_word(w);
+    }
+
+    /// CALLDATALOAD by the runtime (any offset; no gas to charge).
+    fn calldataload_call(&mut self, offset: Word) -> Word {
+        let addr = self.b.ins().stack_addr(types::I64, self.scratch, 0);
+        for (k, limb) in offset.into_iter().enumerate() {
+            self.b
+                .ins()
+                .store(MemFlagsData::trusted(), limb, addr, (8 * k) as i32);
+        }
+        self.call_shim(Shim::CalldataLoad, &[self.ctx_ptr, addr]);
+        std::array::from_fn(|k| {
+            self.b
+                .ins()
+                .load(types::I64, MemFlagsData::trusted(), addr, (8 * k) as i32)
+        })
     }
 }

@@ -151,6 +151,21 @@ fn run(ctx: &mut JitContext<'_, '_>, opcode: u8, a: &[U256]) -> Result<Outcome, 
     }
 }
 
+/// CALLDATALOAD in code that runs once, past the inlined ones (see
+/// `lower::environment`): `args[0]` holds the offset and receives the word. Charges no gas (CALLDATALOAD has none dynamic).
+///
+/// # Safety
+/// `ctx` must be the running context and `args` must point to one readable
+/// and writable word.
+pub unsafe extern "C" fn cevm_calldataload(ctx: *mut JitContext<'_, '_>, args: *mut U256) -> u32 {
+    guard(|| {
+        // SAFETY: native code passes its own context and scratch area.
+        let (ctx, arg) = unsafe { (&mut *ctx, &mut *args) };
+        *arg = ops::calldataload(ctx.frame, *arg);
+        exit::CONTINUE
+    })
+}
+
 /// The operations that run a nested frame (CREATE, CREATE2 and the CALL
 /// family); `a` as in [`run`].
 #[inline(never)]

@@ -83,7 +83,7 @@ pub struct ShimSymbol {
 }
 
 /// Every shim, in the order of [`Shim`].
-pub fn symbols() -> [ShimSymbol; 9] {
+pub fn symbols() -> [ShimSymbol; 10] {
     use arith::*;
     [
         ShimSymbol {
@@ -131,6 +131,11 @@ pub fn symbols() -> [ShimSymbol; 9] {
             address: host::cevm_op as *const u8,
             kind: ShimKind::Op,
         },
+        ShimSymbol {
+            name: "cevm_calldataload",
+            address: host::cevm_calldataload as *const u8,
+            kind: ShimKind::CtxArgs,
+        },
     ]
 }
 
@@ -156,11 +161,13 @@ pub enum Shim {
     MemExpand,
     /// Any opcode through `cevm_runtime::ops`.
     Op,
+    /// CALLDATALOAD in code that runs once, past the inlined ones.
+    CalldataLoad,
 }
 
 impl Shim {
     /// Every shim, in [`symbols`] order.
-    pub const ALL: [Shim; 9] = [
+    pub const ALL: [Shim; 10] = [
         Shim::Div,
         Shim::Sdiv,
         Shim::Mod,
@@ -170,6 +177,7 @@ impl Shim {
         Shim::Exp,
         Shim::MemExpand,
         Shim::Op,
+        Shim::CalldataLoad,
     ];
 }
 
@@ -213,6 +221,8 @@ pub struct ShimTable {
     pub mem_expand: MemExpandFn,
     /// [`Shim::Op`].
     pub op: OpFn,
+    /// [`Shim::CalldataLoad`].
+    pub calldataload: CtxArgsFn,
 }
 
 /// The table every context points to.
@@ -226,6 +236,7 @@ pub static SHIM_TABLE: ShimTable = ShimTable {
     exp: arith::cevm_exp,
     mem_expand: cevm_mem_expand,
     op: host::cevm_op,
+    calldataload: host::cevm_calldataload,
 };
 
 /// Bytes per entry of [`ShimTable`] (a function pointer).
@@ -244,6 +255,9 @@ const _: () = {
     assert!(offset_of!(ShimTable, exp) == Shim::Exp as usize * SHIM_TABLE_ENTRY_BYTES);
     assert!(offset_of!(ShimTable, mem_expand) == Shim::MemExpand as usize * SHIM_TABLE_ENTRY_BYTES);
     assert!(offset_of!(ShimTable, op) == Shim::Op as usize * SHIM_TABLE_ENTRY_BYTES);
+    assert!(
+        offset_of!(ShimTable, calldataload) == Shim::CalldataLoad as usize * SHIM_TABLE_ENTRY_BYTES
+    );
 };
 
 impl Shim {
@@ -253,7 +267,7 @@ impl Shim {
             Shim::Div | Shim::Sdiv | Shim::Mod | Shim::Smod | Shim::AddMod | Shim::MulMod => {
                 ShimKind::Pure
             }
-            Shim::Exp => ShimKind::CtxArgs,
+            Shim::Exp | Shim::CalldataLoad => ShimKind::CtxArgs,
             Shim::MemExpand => ShimKind::MemExpand,
             Shim::Op => ShimKind::Op,
         }
@@ -322,6 +336,7 @@ mod tests {
             "cevm_exp",
             "cevm_mem_expand",
             "cevm_op",
+            "cevm_calldataload",
         ];
         assert_eq!(symbols.len(), Shim::ALL.len());
         for (i, shim) in Shim::ALL.iter().enumerate() {
