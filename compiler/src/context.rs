@@ -69,7 +69,7 @@ pub fn status_of(code: u32) -> Option<Status> {
 
 /// What a running compiled function and its shims share.
 ///
-/// The fields up to [`JitContext::address`] are read (some written) by
+/// The fields up to [`JitContext::input_tail`] are read (some written) by
 /// native code at the offsets in [`offsets`]; shims copy `gas` into the
 /// frame before running an operation and back afterwards, and refresh the
 /// memory pointer and length. Native code keeps gas and the stack height in
@@ -118,6 +118,10 @@ pub struct JitContext<'f, 'a> {
     pub caller: U256,
     /// ADDRESS as a word.
     pub address: U256,
+    /// The call data's last 32 bytes (zero-filled in front when it is
+    /// shorter), then 32 zero bytes: CALLDATALOAD reads a word that runs
+    /// past the end of the call data from here, already zero-padded.
+    pub input_tail: [u8; 64],
     /// Base of the 1024-word stack area.
     pub stack: *mut U256,
     /// The frame (message, code, gas, memory, return data).
@@ -150,6 +154,7 @@ impl<'f, 'a> JitContext<'f, 'a> {
             callvalue: ops::callvalue(frame),
             caller: ops::caller(frame),
             address: ops::address(frame),
+            input_tail: input_tail(frame.msg.input),
             stack,
             frame,
             host,
@@ -195,6 +200,18 @@ impl<'f, 'a> JitContext<'f, 'a> {
     }
 }
 
+/// [`JitContext::input_tail`] for call data `input`.
+#[inline]
+fn input_tail(input: &[u8]) -> [u8; 64] {
+    let mut tail = [0; 64];
+    match input.last_chunk::<32>() {
+        // A fixed-size copy (most call data is 32 bytes or more).
+        Some(last) => tail[..32].copy_from_slice(last),
+        None => tail[32 - input.len()..32].copy_from_slice(input),
+    }
+    tail
+}
+
 /// Byte offsets of the fields native code accesses.
 pub mod offsets {
     use super::JitContext;
@@ -232,6 +249,8 @@ pub mod offsets {
     pub const CALLER: i32 = offset_of!(JitContext<'static, 'static>, caller) as i32;
     /// [`JitContext::address`].
     pub const ADDRESS: i32 = offset_of!(JitContext<'static, 'static>, address) as i32;
+    /// [`JitContext::input_tail`].
+    pub const INPUT_TAIL: i32 = offset_of!(JitContext<'static, 'static>, input_tail) as i32;
 }
 
 /// The signature of a compiled contract: `(context, stack base) -> exit code`.

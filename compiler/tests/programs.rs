@@ -333,3 +333,42 @@ fn grown_memory_reads_zero_after_a_dirty_frame() {
         assert_eq!(returned_word(&run), U256::ZERO);
     }
 }
+
+/// CALLDATALOAD at every offset around the end of call data of every
+/// length around 32 bytes, and at offsets of 2^64 and more, with a constant
+/// offset in code that runs once and with an offset from the call data in a
+/// loop: the word read in place, from the zero-padded tail, or zero.
+#[test]
+fn calldataload_at_every_offset_around_the_end() {
+    let b = Backends::new();
+    let huge = [
+        "0x10000000000000000",
+        "0x10000000000000003",
+        "0xffffffffffffffff",
+    ];
+    for len in [0usize, 1, 5, 31, 32, 33, 40, 63, 64, 65, 100] {
+        let input: Vec<u8> = (0..len).map(|i| 0xa0 ^ i as u8).collect();
+        let offsets = (0..=len + 34)
+            .map(|o| o.to_string())
+            .chain(huge.map(String::from));
+        for offset in offsets {
+            let once = format!("PUSH {offset} CALLDATALOAD PUSH0 MSTORE PUSH 32 PUSH0 RETURN");
+            let run = b.run(&assemble(&once).unwrap(), SpecId::Cancun, 100_000, &input);
+            assert!(run.0.status.is_success());
+        }
+        // In a loop, the sum of the words at offsets len - 20 to len + 19
+        // (wrapping to offsets near 2^256 when len < 20).
+        let looped = "PUSH0 PUSH 40 \
+             loop: JUMPDEST PUSH 1 SWAP1 SUB \
+             DUP1 CALLDATASIZE ADD PUSH 20 SWAP1 SUB CALLDATALOAD \
+             SWAP1 SWAP2 ADD SWAP1 DUP1 PUSH @loop JUMPI \
+             POP PUSH0 MSTORE PUSH 32 PUSH0 RETURN";
+        let run = b.run(
+            &assemble(looped).unwrap(),
+            SpecId::Cancun,
+            1_000_000,
+            &input,
+        );
+        assert!(run.0.status.is_success(), "{:?}", run.0.status);
+    }
+}

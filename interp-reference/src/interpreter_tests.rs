@@ -28,13 +28,13 @@ impl Tracer for Recorder {
     fn frame_end(&mut self, _: usize, _: u64, _: &FrameResult) {}
 }
 
-fn message(gas: u64) -> Message {
+fn message(gas: u64) -> Message<'static> {
     Message {
         caller: Address::repeat_byte(0x11),
         address: Address::repeat_byte(0xcc),
         code_address: Address::repeat_byte(0xcc),
         value: U256::ZERO,
-        input: Bytes::new(),
+        input: &[],
         gas_limit: gas,
         is_static: false,
         depth: 0,

@@ -554,7 +554,7 @@ mod tests {
 #[derive(Debug)]
 pub struct Frame<'a> {
     /// The message that started the frame.
-    pub msg: &'a crate::message::Message,
+    pub msg: &'a crate::message::Message<'a>,
     /// The code running.
     pub code: &'a crate::executor::Bytecode,
     /// The rules in force.
@@ -570,7 +570,7 @@ pub struct Frame<'a> {
 impl<'a> Frame<'a> {
     /// A fresh frame for `msg` running `code`.
     pub fn new(
-        msg: &'a crate::message::Message,
+        msg: &'a crate::message::Message<'a>,
         code: &'a crate::executor::Bytecode,
         spec: crate::spec::SpecId,
     ) -> Self {

@@ -28,8 +28,12 @@ pub enum CreateScheme {
 }
 
 /// A request to run a message call (from an opcode or a transaction).
+///
+/// The call data is borrowed: a CALL's input is the calling frame's memory,
+/// which nothing changes while the callee runs, so no frame copies it (a
+/// deep call chain would otherwise allocate and copy once per frame).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CallInputs {
+pub struct CallInputs<'a> {
     /// Which CALL family member.
     pub kind: CallKind,
     /// CALLER inside the callee.
@@ -42,14 +46,14 @@ pub struct CallInputs {
     /// inherited apparent value (nothing moves).
     pub value: U256,
     /// Call data.
-    pub input: Bytes,
+    pub input: &'a [u8],
     /// Gas given to the callee (stipend included).
     pub gas_limit: u64,
     /// Whether the callee runs in a static context.
     pub is_static: bool,
 }
 
-impl CallInputs {
+impl CallInputs<'_> {
     /// Whether the call moves `value` from caller to target.
     #[inline]
     pub fn transfers_value(&self) -> bool {
@@ -72,9 +76,10 @@ pub struct CreateInputs {
     pub gas_limit: u64,
 }
 
-/// What a frame's code sees of the message that started it.
+/// What a frame's code sees of the message that started it (the call data
+/// borrowed, see [`CallInputs`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Message {
+pub struct Message<'a> {
     /// CALLER.
     pub caller: Address,
     /// ADDRESS: the account whose storage is used.
@@ -84,7 +89,7 @@ pub struct Message {
     /// CALLVALUE.
     pub value: U256,
     /// Call data (empty for create frames).
-    pub input: Bytes,
+    pub input: &'a [u8],
     /// Gas available to the frame.
     pub gas_limit: u64,
     /// Whether state changes are forbidden.

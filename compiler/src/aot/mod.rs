@@ -28,7 +28,7 @@ use std::path::PathBuf;
 
 /// Bump by hand when compiled code's contract with the runtime changes in a
 /// way the fingerprint below cannot see (the meaning of a shim argument, say).
-const ABI_REVISION: u64 = 5;
+const ABI_REVISION: u64 = 6;
 
 const fn mix(hash: u64, value: u64) -> u64 {
     fnv1a(hash, &value.to_le_bytes())
@@ -59,6 +59,7 @@ pub const AOT_ABI_VERSION: u64 = {
     h = mix(h, offsets::CALLVALUE as u64);
     h = mix(h, offsets::CALLER as u64);
     h = mix(h, offsets::ADDRESS as u64);
+    h = mix(h, offsets::INPUT_TAIL as u64);
     h = mix(h, SHIM_TABLE_ENTRY_BYTES as u64);
     let mut i = 0;
     while i < Shim::ALL.len() {

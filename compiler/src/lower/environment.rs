@@ -1,7 +1,8 @@
 //! Environment opcodes compiled code answers without the runtime: the
 //! call's value, caller and address (copied into the context when the frame
-//! starts), the call data's size, and CALLDATALOAD where the 32 bytes lie
-//! inside the call data (a runtime call pads past its end).
+//! starts), the call data's size, and CALLDATALOAD (read in place, or from
+//! the context's zero-padded copy of the call data's end; a runtime call in
+//! code that runs once, past the first few).
 
 use super::word::Word;
 use super::Lowering;
@@ -10,6 +11,12 @@ use crate::shims::Shim;
 use cevm_runtime::opcode::op;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Value};
+
+/// How many CALLDATALOADs of code that runs once each function inlines:
+/// enough for a contract's selector and argument decoding, while a long
+/// straight-line chain of them (which compiles with the fast register
+/// allocator) stays mostly runtime calls, which compile faster.
+pub(super) const COLD_INLINE_CALLDATALOADS: usize = 16;
 
 impl Lowering<'_, '_, '_, '_> {
     /// Lowers `code` if it is one of the environment opcodes answered
@@ -50,60 +57,58 @@ impl Lowering<'_, '_, '_, '_> {
         self.push_word(w);
     }
 
-    /// CALLDATALOAD: four big-endian loads when `offset + 32` is inside the
-    /// call data, the runtime otherwise. Code that runs once per frame
-    /// calls the runtime always (a third of the code, one block).
+    /// CALLDATALOAD without a branch or a runtime call, whatever the offset:
+    /// the offset is clamped to the call data's
+    /// length (an offset of 2^64 or more counts as past the end), and the
+    /// 32 bytes are read in place when they lie inside the call data, or
+    /// else from the context's copy of its last 32 bytes followed by 32
+    /// zeros ([`crate::context::JitContext::input_tail`]), which holds the
+    /// zero-padded word for every offset from `len - 32` to `len`.
+    /// In code that runs once per frame only the first
+    /// [`COLD_INLINE_CALLDATALOADS`] of a function are inlined, the rest
+    /// call the runtime (a third of the code).
     fn lower_calldataload(&mut self) {
         let offset = self.pop_word();
         if !self.hot {
-            let w = self.calldataload_call(offset);
-            self.push_word(w);
-            return;
+            if self.cold_calldataloads >= COLD_INLINE_CALLDATALOADS {
+                let w = self.calldataload_call(offset);
+                self.push_word(w);
+                return;
+            }
+            self.cold_calldataloads += 1;
         }
-        let high = super::word::exceeds_u64(&mut self.b, offset);
         let len = self.context_i64(offsets::INPUT_LEN);
-        // offset <= len - 32, without overflow (len < 32 fails both ways).
-        let room = self.b.ins().iadd_imm_s(len, -32);
-        let fits = self
+        let low = self.b.ins().umin(offset[0], len);
+        let at = if super::word::is_zero(&self.b, offset[1])
+            && super::word::is_zero(&self.b, offset[2])
+            && super::word::is_zero(&self.b, offset[3])
+        {
+            low
+        } else {
+            let high = super::word::exceeds_u64(&mut self.b, offset);
+            self.b.ins().select(high, len, low)
+        };
+        // `at <= len`, far below 2^63: no overflow.
+        let end = self.b.ins().iadd_imm_s(at, 32);
+        let inside = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, end, len);
+        let base = self.context_i64(offsets::INPUT_PTR);
+        let in_input = self.b.ins().iadd(base, at);
+        // In the tail, the word starts `end - len` bytes in (1 to 32).
+        let past = self.b.ins().isub(end, len);
+        let tail = self
             .b
             .ins()
-            .icmp(IntCC::UnsignedLessThanOrEqual, offset[0], room);
-        let short = self.b.ins().icmp_imm_u(IntCC::UnsignedLessThan, len, 32);
-        let bad = self.b.ins().bor(high, short);
-        let ok = self.b.ins().band_not(fits, bad);
-
-        let fast = self.b.create_block();
-        let slow = self.b.create_block();
-        let join = self.b.create_block();
-        for _ in 0..4 {
-            self.b.append_block_param(join, types::I64);
-        }
-        self.b.set_cold_block(slow);
-        self.b.ins().brif(ok, fast, &[], slow, &[]);
-
-        self.continue_in(fast);
-        let base = self.context_i64(offsets::INPUT_PTR);
-        let at = self.b.ins().iadd(base, offset[0]);
+            .iadd_imm_s(self.ctx_ptr, offsets::INPUT_TAIL as i64);
+        let in_tail = self.b.ins().iadd(tail, past);
+        let from = self.b.ins().select(inside, in_input, in_tail);
         let flags = MemFlagsData::new().with_notrap().with_readonly();
         let w: Word = std::array::from_fn(|k| {
             let v = self
                 .b
                 .ins()
-                .load(types::I64, flags, at, (8 * (3 - k)) as i32);
+                .load(types::I64, flags, from, (8 * (3 - k)) as i32);
             self.b.ins().bswap(v)
         });
-        let args: Vec<_> = w.iter().map(|&v| v.into()).collect();
-        self.b.ins().jump(join, &args);
-
-        self.continue_in(slow);
-        let w = self.calldataload_call(offset);
-        let args: Vec<_> = w.iter().map(|&v| v.into()).collect();
-        self.b.ins().jump(join, &args);
-
-        self.b.switch_to_block(join);
-        self.b.seal_block(join);
-        let p = self.b.block_params(join);
-        let w: Word = [p[0], p[1], p[2], p[3]];
         self.push_word(w);
     }
 

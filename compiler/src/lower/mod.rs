@@ -80,6 +80,9 @@ pub(crate) struct Lowering<'p, 'a, 'c, 'b> {
     /// instructions are fetched once) and inline fast paths give way to
     /// runtime calls.
     hot: bool,
+    /// CALLDATALOADs of code that runs once inlined so far in this
+    /// function (see [`environment::COLD_INLINE_CALLDATALOADS`]).
+    cold_calldataloads: usize,
 }
 
 impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
@@ -156,6 +159,7 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
             zero,
             known_memory: 0,
             hot: true,
+            cold_calldataloads: 0,
         };
         l.enter_chunk(entry, height_in, entry_in);
         l

@@ -151,9 +151,8 @@ fn run(ctx: &mut JitContext<'_, '_>, opcode: u8, a: &[U256]) -> Result<Outcome, 
     }
 }
 
-/// CALLDATALOAD for what the inline path does not cover (reads past the end
-/// of the call data, offsets of 2^64 and more): `args[0]` holds the offset
-/// and receives the word. Charges no gas (CALLDATALOAD has none dynamic).
+/// CALLDATALOAD in code that runs once, past the inlined ones (see
+/// `lower::environment`): `args[0]` holds the offset and receives the word. Charges no gas (CALLDATALOAD has none dynamic).
 ///
 /// # Safety
 /// `ctx` must be the running context and `args` must point to one readable

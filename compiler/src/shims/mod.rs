@@ -161,7 +161,7 @@ pub enum Shim {
     MemExpand,
     /// Any opcode through `cevm_runtime::ops`.
     Op,
-    /// CALLDATALOAD past the inline fast path (zero padding, huge offsets).
+    /// CALLDATALOAD in code that runs once, past the inlined ones.
     CalldataLoad,
 }
 

@@ -119,13 +119,13 @@ impl Host for TestHost {
 }
 
 /// A call message to `0x..cc` with `gas` and `input`.
-pub fn message(gas: u64, input: &[u8]) -> Message {
+pub fn message(gas: u64, input: &[u8]) -> Message<'_> {
     Message {
         caller: Address::with_last_byte(0x11),
         address: Address::with_last_byte(0xcc),
         code_address: Address::with_last_byte(0xcc),
         value: U256::from(7),
-        input: Bytes::copy_from_slice(input),
+        input,
         gas_limit: gas,
         is_static: false,
         depth: 0,

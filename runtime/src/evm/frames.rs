@@ -177,7 +177,7 @@ impl<DB: Database> Evm<'_, DB> {
     fn run_precompile(&mut self, inputs: &CallInputs) -> FrameResult {
         let outcome = self
             .precompiles
-            .run(&inputs.code_address, &inputs.input, inputs.gas_limit);
+            .run(&inputs.code_address, inputs.input, inputs.gas_limit);
         match outcome {
             Some(PrecompileOutcome::Success { gas_used, output })
                 if gas_used <= inputs.gas_limit =>
@@ -268,7 +268,7 @@ impl<DB: Database> Evm<'_, DB> {
                 address,
                 code_address: address,
                 value: inputs.value,
-                input: Bytes::new(),
+                input: &[],
                 gas_limit,
                 is_static: false,
                 depth,

@@ -155,7 +155,7 @@ impl<'a, DB: Database> Evm<'a, DB> {
             target,
             code_address: target,
             value,
-            input,
+            input: &input,
             gas_limit,
             is_static: false,
         });

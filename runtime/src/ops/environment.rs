@@ -173,8 +173,8 @@ pub fn calldatacopy(
 ) -> Result<(), HaltReason> {
     let (off, len) = expand_for_copy(frame, mem_offset, len)?;
     if len > 0 {
-        let input = frame.msg.input.clone();
-        frame.memory.set_padded(off, &input, data_offset, len);
+        let input = frame.msg.input;
+        frame.memory.set_padded(off, input, data_offset, len);
     }
     Ok(())
 }
@@ -291,7 +291,7 @@ mod tests {
 
     #[test]
     fn calldataload_pads() {
-        with_frame_input(Bytes::from(vec![0xaa; 40]), 100, |frame| {
+        with_frame_input(&[0xaa; 40], 100, |frame| {
             assert_eq!(
                 calldataload(frame, U256::ZERO),
                 U256::MAX / U256::from(0xff) * U256::from(0xaa)
@@ -306,7 +306,7 @@ mod tests {
 
     #[test]
     fn calldatacopy_gas_and_padding() {
-        with_frame_input(Bytes::from(vec![1, 2, 3]), 1_000, |frame| {
+        with_frame_input(&[1, 2, 3], 1_000, |frame| {
             calldatacopy(frame, U256::ZERO, U256::from(1), U256::from(33)).unwrap();
             // 2 words of memory (6) + 2 words copied (6).
             assert_eq!(frame.gas.used(), 12);

@@ -34,7 +34,7 @@ pub(crate) mod test_util {
     use alloy_primitives::{Address, Bytes, U256};
 
     /// A plain call message to `0x..cc` from `0x..11` with `gas` and `input`.
-    pub fn message(gas: u64, input: Bytes) -> Message {
+    pub fn message(gas: u64, input: &[u8]) -> Message<'_> {
         Message {
             caller: Address::with_last_byte(0x11),
             address: Address::with_last_byte(0xcc),
@@ -49,7 +49,7 @@ pub(crate) mod test_util {
     }
 
     /// Runs `f` on a fresh frame with `gas` and the given call data.
-    pub fn with_frame_input<R>(input: Bytes, gas: u64, f: impl FnOnce(&mut Frame) -> R) -> R {
+    pub fn with_frame_input<R>(input: &[u8], gas: u64, f: impl FnOnce(&mut Frame) -> R) -> R {
         let msg = message(gas, input);
         let code = Bytecode::new(Bytes::from_static(&[0x60, 0x01, 0x60, 0x02, 0x01, 0x00]));
         let mut frame = Frame::new(&msg, &code, SpecId::Cancun);
@@ -58,6 +58,6 @@ pub(crate) mod test_util {
 
     /// Runs `f` on a fresh frame with `gas` and no call data.
     pub fn with_frame<R>(gas: u64, f: impl FnOnce(&mut Frame) -> R) -> R {
-        with_frame_input(Bytes::new(), gas, f)
+        with_frame_input(&[], gas, f)
     }
 }

@@ -55,7 +55,7 @@ pub fn call(
     if kind == CallKind::Call && has_value && frame.msg.is_static {
         return Err(HaltReason::StateChangeDuringStaticCall);
     }
-    frame.memory.expand(&mut frame.gas, in_offset, in_len)?;
+    let (in_off, in_len) = frame.memory.expand(&mut frame.gas, in_offset, in_len)?;
     let (out_off, out_len) = frame.memory.expand(&mut frame.gas, out_offset, out_len)?;
 
     let to = to_address(to);
@@ -79,7 +79,9 @@ pub fn call(
         child_gas
     };
 
-    let input = read_memory(frame, in_offset, in_len)?;
+    // The callee reads its input in place: this frame's memory does not
+    // change until the call returns.
+    let input = frame.memory.slice(in_off, in_len);
     let msg = frame.msg;
     let (caller, target, apparent_value) = match kind {
         CallKind::Call => (msg.address, to, value),

@@ -141,7 +141,7 @@ pub fn transact<DB: Database>(
                 target,
                 code_address: target,
                 value: tx.value,
-                input: tx.data.clone(),
+                input: &tx.data,
                 gas_limit: gas,
                 is_static: false,
             })

@@ -62,7 +62,7 @@ fn static_frame_rejections_at_the_operation() {
         address: addr(0xcc),
         code_address: addr(0xcc),
         value: U256::ZERO,
-        input: Bytes::new(),
+        input: &[],
         gas_limit: 1_000_000,
         is_static: true,
         depth: 1,

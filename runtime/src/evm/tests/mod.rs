@@ -102,7 +102,7 @@ pub(super) fn with_frame_and_host<R>(
         address: addr(0xcc),
         code_address: addr(0xcc),
         value: U256::ZERO,
-        input: Bytes::new(),
+        input: &[],
         gas_limit: gas,
         is_static: false,
         depth: 0,
