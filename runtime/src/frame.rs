@@ -264,7 +264,8 @@ pub struct Memory {
 /// Memory buffers kept per thread for reuse: one per call depth.
 const MEMORY_POOL_LIMIT: usize = crate::evm::CALL_DEPTH_LIMIT + 1;
 
-/// Larger buffers are freed rather than kept (bounds the pool to 16 MiB).
+/// Larger buffers go to the one large buffer kept per thread (see
+/// `MEMORY_LARGE_MAX_CAPACITY`) or are freed (bounds the pool to 16 MiB).
 const MEMORY_POOL_MAX_CAPACITY: usize = 16 * 1024;
 
 /// The smallest buffer a first expansion zeroes: enough for most frames
@@ -272,25 +273,48 @@ const MEMORY_POOL_MAX_CAPACITY: usize = 16 * 1024;
 /// inline after the first time.
 const MEMORY_MIN_ZEROED: usize = 4 * 1024;
 
+/// One larger buffer is kept per thread, up to this size (64 MiB), for the
+/// frames that use a lot of memory (snailtracer grows to about 7 MiB in
+/// every transaction): a fresh buffer of that size costs a page fault and a
+/// page clearing per 4 KiB, plus the copies of every doubling, where
+/// zeroing the used part again on release is one pass.
+const MEMORY_LARGE_MAX_CAPACITY: usize = 64 * 1024 * 1024;
+
 thread_local! {
     static MEMORY_POOL: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
+    static LARGE_MEMORY: std::cell::RefCell<Option<Vec<u8>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Returns a buffer whose first `used` bytes may be dirty to the pools
+/// (zeroed throughout first, as pooled buffers are), or frees it.
+fn recycle(mut data: Vec<u8>, used: usize) {
+    let capacity = data.capacity();
+    if data.is_empty() || capacity > MEMORY_LARGE_MAX_CAPACITY {
+        return;
+    }
+    data[..used].fill(0);
+    // During thread teardown the pools may be gone; the buffer is then freed.
+    if capacity > MEMORY_POOL_MAX_CAPACITY {
+        let _ = LARGE_MEMORY.try_with(|large| {
+            let mut large = large.borrow_mut();
+            // Keep the larger of the two.
+            if large.as_ref().is_none_or(|l| l.len() < data.len()) {
+                *large = Some(data);
+            }
+        });
+        return;
+    }
+    let _ = MEMORY_POOL.try_with(|pool| {
+        let mut pool = pool.borrow_mut();
+        if pool.len() < MEMORY_POOL_LIMIT {
+            pool.push(data);
+        }
+    });
 }
 
 impl Drop for Memory {
     fn drop(&mut self) {
-        if self.data.is_empty() || self.data.capacity() > MEMORY_POOL_MAX_CAPACITY {
-            return;
-        }
-        let mut data = std::mem::take(&mut self.data);
-        // Pooled buffers are zeroed throughout (see `Memory::new`).
-        data[..self.len].fill(0);
-        // During thread teardown the pool may be gone; the buffer is then freed.
-        let _ = MEMORY_POOL.try_with(|pool| {
-            let mut pool = pool.borrow_mut();
-            if pool.len() < MEMORY_POOL_LIMIT {
-                pool.push(data);
-            }
-        });
+        recycle(std::mem::take(&mut self.data), self.len);
     }
 }
 
@@ -417,6 +441,9 @@ impl Memory {
         gas.charge(memory_cost(new_words) - memory_cost(old_words))?;
         let new_len = new_words as usize * 32;
         if new_len > self.data.len() {
+            self.take_large_buffer(new_len);
+        }
+        if new_len > self.data.len() {
             // Doubling keeps the expansions that reach the runtime few.
             let zeroed = new_len
                 .max(2 * self.data.len())
@@ -427,6 +454,24 @@ impl Memory {
         }
         self.len = new_len;
         Ok(())
+    }
+
+    /// Moves to the thread's kept large buffer if it is zeroed up to
+    /// `needed` bytes (and so larger than this one), handing this one back.
+    #[cold]
+    fn take_large_buffer(&mut self, needed: usize) {
+        let Ok(Some(mut large)) = LARGE_MEMORY.try_with(|large| {
+            let mut large = large.borrow_mut();
+            match large.as_ref() {
+                Some(l) if l.len() >= needed => large.take(),
+                _ => None,
+            }
+        }) else {
+            return;
+        };
+        large[..self.len].copy_from_slice(&self.data[..self.len]);
+        let small = std::mem::replace(&mut self.data, large);
+        recycle(small, self.len);
     }
 
     /// Bytes `[offset, offset + len)`; the range must have been expanded.
@@ -513,6 +558,31 @@ mod tests {
             assert!(tail.iter().all(|&b| b == 0), "round {round}");
             m.as_mut_slice().fill(0xff);
             // Dropped dirty: the next round's buffer is this one, zeroed.
+        }
+    }
+
+    #[test]
+    fn large_memory_is_kept_and_reads_zero_when_taken_again() {
+        let mut g = Gas::new(u64::MAX);
+        for round in 0..3 {
+            // Small first, so the large kept buffer is taken on growth with
+            // this frame's bytes carried over.
+            let mut m = Memory::new();
+            m.expand_to(&mut g, 64).unwrap();
+            m.as_mut_slice()[..64].fill(0x5a);
+            m.expand_to(&mut g, 1 << 20).unwrap();
+            assert_eq!(m.len(), 1 << 20);
+            assert!(
+                m.as_slice()[..64].iter().all(|&b| b == 0x5a),
+                "round {round}"
+            );
+            assert!(m.as_slice()[64..].iter().all(|&b| b == 0), "round {round}");
+            let zeroed = m.zeroed_len();
+            // SAFETY: the pointer covers `zeroed_len` bytes.
+            let tail = unsafe { std::slice::from_raw_parts(m.as_mut_ptr(), zeroed) };
+            assert!(tail[m.len()..].iter().all(|&b| b == 0), "round {round}");
+            // Dropped dirty throughout: kept, zeroed, for the next round.
+            m.as_mut_slice().fill(0xff);
         }
     }
 
