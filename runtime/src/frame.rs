@@ -440,7 +440,10 @@ impl Memory {
         let old_words = (self.len / 32) as u64;
         gas.charge(memory_cost(new_words) - memory_cost(old_words))?;
         let new_len = new_words as usize * 32;
-        if new_len > self.data.len() {
+        // Only frames outgrowing what the small pool keeps go for the large
+        // buffer (one frame at a time can hold it; small frames, as in deep
+        // call chains, would pass it around for nothing).
+        if new_len > self.data.len() && new_len > MEMORY_POOL_MAX_CAPACITY {
             self.take_large_buffer(new_len);
         }
         if new_len > self.data.len() {
