@@ -128,6 +128,11 @@ pub fn sdiv(a: U256, b: U256) -> U256 {
             U256::from(q)
         };
     }
+    sdiv_wide(a, b)
+}
+
+/// SDIV of a non-zero divisor by 256-bit long division on magnitudes.
+fn sdiv_wide(a: U256, b: U256) -> U256 {
     let q = magnitude(a) / magnitude(b);
     if is_negative(&a) != is_negative(&b) {
         negate(q)
@@ -148,6 +153,11 @@ pub fn smod(a: U256, b: U256) -> U256 {
         let r = udivrem128(a.unsigned_abs(), b.unsigned_abs()).1 as i128;
         return from_i128(if a < 0 { r.wrapping_neg() } else { r });
     }
+    smod_wide(a, b)
+}
+
+/// SMOD of a non-zero modulus by 256-bit long division on magnitudes.
+fn smod_wide(a: U256, b: U256) -> U256 {
     let r = magnitude(a) % magnitude(b);
     if is_negative(&a) {
         negate(r)
@@ -254,28 +264,20 @@ mod tests {
     use super::*;
 
     /// The definitions the fast paths must agree with: 256-bit long
-    /// division on magnitudes.
+    /// division on magnitudes (zero for a zero divisor).
     fn sdiv_ref(a: U256, b: U256) -> U256 {
         if b.is_zero() {
-            return U256::ZERO;
-        }
-        let q = magnitude(a) / magnitude(b);
-        if is_negative(&a) != is_negative(&b) {
-            negate(q)
+            U256::ZERO
         } else {
-            q
+            sdiv_wide(a, b)
         }
     }
 
     fn smod_ref(a: U256, b: U256) -> U256 {
         if b.is_zero() {
-            return U256::ZERO;
-        }
-        let r = magnitude(a) % magnitude(b);
-        if is_negative(&a) {
-            negate(r)
+            U256::ZERO
         } else {
-            r
+            smod_wide(a, b)
         }
     }
 
