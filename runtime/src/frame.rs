@@ -292,13 +292,15 @@ fn recycle(mut data: Vec<u8>, used: usize) {
     if data.is_empty() || capacity > MEMORY_LARGE_MAX_CAPACITY {
         return;
     }
-    data[..used].fill(0);
-    // During thread teardown the pools may be gone; the buffer is then freed.
+    // Zeroed only once it is sure to be kept (a large buffer's used part
+    // can be megabytes). During thread teardown the pools may be gone; the
+    // buffer is then freed.
     if capacity > MEMORY_POOL_MAX_CAPACITY {
         let _ = LARGE_MEMORY.try_with(|large| {
             let mut large = large.borrow_mut();
             // Keep the larger of the two.
             if large.as_ref().is_none_or(|l| l.len() < data.len()) {
+                data[..used].fill(0);
                 *large = Some(data);
             }
         });
@@ -307,6 +309,7 @@ fn recycle(mut data: Vec<u8>, used: usize) {
     let _ = MEMORY_POOL.try_with(|pool| {
         let mut pool = pool.borrow_mut();
         if pool.len() < MEMORY_POOL_LIMIT {
+            data[..used].fill(0);
             pool.push(data);
         }
     });
