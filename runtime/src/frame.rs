@@ -337,11 +337,21 @@ impl std::fmt::Debug for Memory {
     }
 }
 
+/// Gas per word of memory (the linear part of [`memory_cost`]).
+pub const MEMORY_WORD_GAS: u64 = 3;
+
+/// The quadratic part of [`memory_cost`] is `w² / MEMORY_QUADRATIC_DIVISOR`
+/// (a power of two: compiled code divides by shifting).
+pub const MEMORY_QUADRATIC_DIVISOR: u64 = 512;
+
+const _: () = assert!(MEMORY_QUADRATIC_DIVISOR.is_power_of_two());
+
 /// Gas for `words` words of memory: `3·w + w²/512`.
 #[inline]
 pub fn memory_cost(words: u64) -> u64 {
-    3u64.saturating_mul(words)
-        .saturating_add(words.saturating_mul(words) / 512)
+    MEMORY_WORD_GAS
+        .saturating_mul(words)
+        .saturating_add(words.saturating_mul(words) / MEMORY_QUADRATIC_DIVISOR)
 }
 
 impl Memory {

@@ -12,6 +12,7 @@ use super::word::Word;
 use super::Lowering;
 use crate::context::offsets;
 use crate::shims::Shim;
+use cevm_runtime::frame::{MEMORY_QUADRATIC_DIVISOR, MEMORY_WORD_GAS};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, InstBuilder, MemFlagsData, Value};
 
@@ -111,9 +112,12 @@ impl Lowering<'_, '_, '_, '_> {
         let rounded = self.b.ins().iadd_imm_s(end, 31);
         let new_len = self.b.ins().band_imm_s(rounded, -32);
         let words = self.b.ins().ushr_imm_u(new_len, 5);
-        let linear = self.b.ins().imul_imm_s(words, 3);
+        let linear = self.b.ins().imul_imm_s(words, MEMORY_WORD_GAS as i64);
         let square = self.b.ins().imul(words, words);
-        let quadratic = self.b.ins().ushr_imm_u(square, 9);
+        let quadratic = self
+            .b
+            .ins()
+            .ushr_imm_u(square, MEMORY_QUADRATIC_DIVISOR.trailing_zeros() as i64);
         let new_cost = self.b.ins().iadd(linear, quadratic);
         let old_cost = self.load_ctx(offsets::MEM_COST);
         let cost = self.b.ins().isub(new_cost, old_cost);
