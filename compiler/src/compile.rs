@@ -447,7 +447,7 @@ fn unpin(func: &mut cranelift_codegen::ir::Function) {
 /// [`Isas::quick`] even if it has a loop: the backtracking register
 /// allocator's time grows faster than the function (a 43,000-instruction
 /// chunk took 300 ms, a 25,000-instruction one 70 ms).
-const QUICK_ABOVE_INSTS: usize = 32_000;
+pub(crate) const QUICK_ABOVE_INSTS: usize = 32_000;
 
 /// Compiles one function and drops its IR and code generator state.
 fn compile_job(isas: &Isas, job: Job, asm: bool) -> Result<Compiled, CompileError> {

@@ -322,3 +322,75 @@ fn exp_charges_dynamic_gas_like_the_interpreter() {
         backends.run(&code, SpecId::Cancun, used, &[]);
     }
 }
+
+/// Code applying `opcode` inside a loop that runs twice (so the lowering
+/// treats it as code that runs more than once and takes its fast paths):
+/// each operand is a constant where `constants` has one, else the next
+/// call-data word; the result is stored at memory 0 and returned.
+fn looped_program(opcode: u8, constants: &[Option<U256>]) -> Vec<u8> {
+    let mut code = vec![0x60, 2]; // the counter
+    let head = code.len() as u8;
+    code.push(op::JUMPDEST);
+    let mut word = constants.iter().filter(|c| c.is_none()).count();
+    for c in constants.iter().rev() {
+        match c {
+            Some(c) => code.extend(push32(*c)),
+            None => {
+                word -= 1;
+                code.extend_from_slice(&[0x60, (32 * word) as u8, op::CALLDATALOAD]);
+            }
+        }
+    }
+    code.extend_from_slice(&[opcode, 0x5f, op::MSTORE]);
+    // counter - 1, again while not zero
+    code.extend_from_slice(&[0x60, 1, op::SWAP1, op::SUB, op::DUP1, 0x60, head, op::JUMPI]);
+    code.extend_from_slice(&[op::POP, 0x60, 0x20, 0x5f, op::RETURN]);
+    code
+}
+
+#[test]
+fn looped_add_sub_mul_fast_paths_match_ruint_and_interpreter() {
+    // ADD/SUB by a 64-bit constant carry out of line, and MUL tests for a
+    // narrow operand at run time, in code that runs more than once: every
+    // carry and borrow edge, each operand order, narrow and wide factors.
+    let backends = Backends::new();
+    let mut rng = Rng(0x100b);
+    let mut values = edge_words();
+    values.extend([
+        U256::from(u64::MAX) << 64,
+        (U256::from(1) << 192) - U256::from(1),
+        U256::from(1) << 192,
+        U256::from(1) << 128,
+        U256::MAX - U256::from(1),
+    ]);
+    values.extend((0..4).map(|_| rng.word()));
+    let steps = [1u64, 2, 0x20, 1 << 63, u64::MAX - 1, u64::MAX].map(U256::from);
+    let input =
+        |ws: &[U256]| -> Vec<u8> { ws.iter().flat_map(|w| w.to_be_bytes::<32>()).collect() };
+    for &step in &steps {
+        let programs = [
+            (op::ADD, looped_program(op::ADD, &[None, Some(step)]), false),
+            (op::ADD, looped_program(op::ADD, &[Some(step), None]), true),
+            (op::SUB, looped_program(op::SUB, &[None, Some(step)]), false),
+        ];
+        for (opcode, code, first) in &programs {
+            for &x in &values {
+                let run = backends.run(code, SpecId::Osaka, 1_000_000, &input(&[x]));
+                let (a, b) = if *first { (step, x) } else { (x, step) };
+                assert_eq!(
+                    returned_word(&run),
+                    reference(*opcode, a, b, U256::ZERO),
+                    "opcode {opcode:#04x} {a} {b} code {}",
+                    common::hex(code)
+                );
+            }
+        }
+    }
+    let mul = looped_program(op::MUL, &[None, None]);
+    for &x in &values {
+        for &y in &values {
+            let run = backends.run(&mul, SpecId::Osaka, 1_000_000, &input(&[x, y]));
+            assert_eq!(returned_word(&run), x.wrapping_mul(y), "MUL {x} {y}");
+        }
+    }
+}

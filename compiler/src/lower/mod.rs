@@ -40,6 +40,13 @@ use word::Word;
 /// takes seven).
 const SCRATCH_WORDS: u32 = 7;
 
+/// Fast paths that trade IR for speed (a counter's carry out of line, MUL
+/// by a narrow operand) are taken while the function has fewer IR
+/// instructions than this: a function near [`crate::compile::QUICK_ABOVE_INSTS`]
+/// falls to the single-pass register allocator, whose code is slower than
+/// anything the fast paths gain (revmc's snailtracer: 2.6 times the spills).
+const FAST_PATH_BUDGET_INSTS: usize = crate::compile::QUICK_ABOVE_INSTS / 4;
+
 /// Builds the IR of one contract.
 pub(crate) struct Lowering<'p, 'a, 'c, 'b> {
     /// The function being built.
@@ -291,6 +298,13 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
     }
 
     /// Switches to a fresh block whose only predecessor is the branch just emitted.
+    /// Whether this point of the function may take a fast path that costs
+    /// IR (see [`FAST_PATH_BUDGET_INSTS`]): code that can run more than
+    /// once, in a function still small.
+    fn fast_paths(&self) -> bool {
+        self.hot && self.b.func.dfg.num_insts() < FAST_PATH_BUDGET_INSTS
+    }
+
     fn continue_in(&mut self, block: Block) {
         self.b.switch_to_block(block);
         self.b.seal_block(block);
