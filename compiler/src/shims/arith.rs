@@ -5,7 +5,7 @@
 //! Operands arrive in a scratch area of words in stack order (top first); the
 //! result is written over the first word.
 
-use super::guard;
+use super::{guard, read_limbs};
 use crate::context::{exit, halt_code, JitContext};
 use cevm_runtime::{gas, HaltReason, U256};
 
@@ -181,23 +181,6 @@ pub fn exp(a: U256, b: U256) -> U256 {
     a.wrapping_pow(b)
 }
 
-/// The word at `p`, read limb by limb.
-///
-/// Native code has just stored the operands as 8-byte limbs; a 16-byte
-/// load over two of those stores (what a plain copy of a `U256` compiles
-/// to) cannot take its value from the store buffer and waits for the
-/// stores to reach the cache, about 15 cycles per word. Volatile reads
-/// keep the loads 8 bytes wide.
-///
-/// # Safety
-/// `p` must point to a readable word.
-#[inline(always)]
-unsafe fn read_limbs(p: *const U256) -> U256 {
-    let p = p.cast::<u64>();
-    // SAFETY: the caller's word holds four limbs.
-    U256::from_limbs(std::array::from_fn(|i| unsafe { p.add(i).read_volatile() }))
-}
-
 macro_rules! binary_shim {
     ($(#[$doc:meta])* $name:ident => $f:path) => {
         $(#[$doc])*
@@ -221,8 +204,9 @@ macro_rules! ternary_shim {
         /// `args` must point to three readable and writable words.
         pub unsafe extern "C" fn $name(args: *mut U256) {
             // SAFETY: the caller passes a scratch area of at least three words.
-            let args = unsafe { std::slice::from_raw_parts_mut(args, 3) };
-            args[0] = $f(args[0], args[1], args[2]);
+            let (a, b, n) = unsafe { (read_limbs(args), read_limbs(args.add(1)), read_limbs(args.add(2))) };
+            // SAFETY: as above.
+            unsafe { args.write($f(a, b, n)) };
         }
     };
 }
@@ -248,13 +232,16 @@ ternary_shim!(/// MULMOD runtime call.
 pub unsafe extern "C" fn cevm_exp(ctx: *mut JitContext<'_, '_>, args: *mut U256) -> u32 {
     guard(|| {
         // SAFETY: native code passes its own context and scratch area.
-        let (ctx, args) = unsafe { (&mut *ctx, std::slice::from_raw_parts_mut(args, 2)) };
-        let cost = gas::exp_cost(ctx.frame.spec, args[1]);
+        let ctx = unsafe { &mut *ctx };
+        // SAFETY: as above.
+        let (base, exponent) = unsafe { (read_limbs(args), read_limbs(args.add(1))) };
+        let cost = gas::exp_cost(ctx.frame.spec, exponent);
         match ctx.gas.checked_sub(cost) {
             Some(left) => ctx.gas = left,
             None => return halt_code(HaltReason::OutOfGas),
         }
-        args[0] = exp(args[0], args[1]);
+        // SAFETY: as above.
+        unsafe { args.write(exp(base, exponent)) };
         exit::CONTINUE
     })
 }

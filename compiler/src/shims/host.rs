@@ -4,10 +4,14 @@
 //! written over the first operand. The EVM stack itself stays with native
 //! code, which has checked its bounds before the call.
 
-use super::guard;
+use super::{copy_word, guard, read_limbs};
 use crate::context::{exit, halt_code, JitContext};
 use cevm_runtime::opcode::{self, op};
 use cevm_runtime::{ops, CallKind, HaltReason, U256};
+
+/// Most inputs of an opcode that reaches [`cevm_op`] (CALL and CALLCODE
+/// take seven; only DUPn and SWAPn take more, and native code does those).
+const MAX_INPUTS: usize = 7;
 
 /// What an operation did besides its stack result.
 enum Outcome {
@@ -43,10 +47,20 @@ pub unsafe extern "C" fn cevm_op(
             return halt_code(HaltReason::UndefinedOpcode);
         };
         let inputs = info.inputs as usize;
-        // SAFETY: native code passes a scratch area holding `inputs` words,
-        // read in place (no copy: this runs for every runtime call) and
-        // written only after the last read.
-        let operands = unsafe { std::slice::from_raw_parts(args, inputs) };
+        if inputs > MAX_INPUTS {
+            // DUPn and SWAPn: native code always does these itself.
+            return halt_code(HaltReason::UndefinedOpcode);
+        }
+        // Copied (see `copy_word`): read in place, the operations' 16-byte
+        // loads of a `U256` waited on native code's 8-byte stores, over
+        // half of `run`'s time on SLOAD-heavy code.
+        let mut words = [U256::ZERO; MAX_INPUTS];
+        for (i, w) in words.iter_mut().enumerate().take(inputs) {
+            // SAFETY: native code passes a scratch area holding `inputs`
+            // words, written only after the last read.
+            unsafe { copy_word(args.add(i), w) };
+        }
+        let operands = &words[..inputs];
         ctx.gas = ctx.gas.saturating_add(gas_ahead);
         ctx.gas_to_frame();
         let outcome = match opcode {
@@ -160,8 +174,11 @@ fn run(ctx: &mut JitContext<'_, '_>, opcode: u8, a: &[U256]) -> Result<Outcome, 
 pub unsafe extern "C" fn cevm_calldataload(ctx: *mut JitContext<'_, '_>, args: *mut U256) -> u32 {
     guard(|| {
         // SAFETY: native code passes its own context and scratch area.
-        let (ctx, arg) = unsafe { (&mut *ctx, &mut *args) };
-        *arg = ops::calldataload(ctx.frame, *arg);
+        let ctx = unsafe { &mut *ctx };
+        // SAFETY: as above.
+        let offset = unsafe { read_limbs(args) };
+        // SAFETY: as above.
+        unsafe { args.write(ops::calldataload(ctx.frame, offset)) };
         exit::CONTINUE
     })
 }
@@ -218,5 +235,21 @@ fn run_nested(ctx: &mut JitContext<'_, '_>, opcode: u8, a: &[U256]) -> Result<Ou
         )?),
         // Only the opcodes above are dispatched here.
         _ => Err(HaltReason::UndefinedOpcode),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MAX_INPUTS;
+    use cevm_runtime::opcode::{self, op};
+
+    #[test]
+    fn every_opcode_fits_the_operand_copy() {
+        let most = (0..=255u8)
+            .filter(|&c| !matches!(c, op::DUP1..=op::DUP16 | op::SWAP1..=op::SWAP16))
+            .filter_map(opcode::info)
+            .map(|i| i.inputs as usize)
+            .max();
+        assert_eq!(most, Some(MAX_INPUTS));
     }
 }
