@@ -54,13 +54,14 @@ pub unsafe extern "C" fn cevm_op(
         // Copied (see `copy_word`): read in place, the operations' 16-byte
         // loads of a `U256` waited on native code's 8-byte stores, over
         // half of `run`'s time on SLOAD-heavy code.
-        let mut words = [U256::ZERO; MAX_INPUTS];
+        let mut words = [std::mem::MaybeUninit::<U256>::uninit(); MAX_INPUTS];
         for (i, w) in words.iter_mut().enumerate().take(inputs) {
             // SAFETY: native code passes a scratch area holding `inputs`
             // words, written only after the last read.
-            unsafe { copy_word(args.add(i), w) };
+            unsafe { copy_word(args.add(i), w.as_mut_ptr()) };
         }
-        let operands = &words[..inputs];
+        // SAFETY: the first `inputs` words were just written.
+        let operands = unsafe { std::slice::from_raw_parts(words.as_ptr().cast::<U256>(), inputs) };
         ctx.gas = ctx.gas.saturating_add(gas_ahead);
         ctx.gas_to_frame();
         let outcome = match opcode {
