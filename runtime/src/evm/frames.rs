@@ -117,7 +117,7 @@ impl<DB: Database> Evm<'_, DB> {
     }
 
     /// A message call whose frame runs at `depth`.
-    pub(super) fn call_at(&mut self, inputs: CallInputs, depth: usize) -> FrameResult {
+    pub(super) fn call_at(&mut self, inputs: &CallInputs, depth: usize) -> FrameResult {
         let gas_limit = inputs.gas_limit;
         if depth > CALL_DEPTH_LIMIT {
             return refused(HaltReason::CallTooDeep, gas_limit);
@@ -141,7 +141,7 @@ impl<DB: Database> Evm<'_, DB> {
         }
 
         let result = match self.callee(&inputs.code_address) {
-            Callee::Precompile => self.run_precompile(&inputs),
+            Callee::Precompile => self.run_precompile(inputs),
             Callee::Nothing => {
                 self.state.commit(checkpoint);
                 return FrameResult::new(Status::Success(SuccessReason::Stop), gas_limit);
