@@ -247,15 +247,31 @@ impl Executor for JitExecutor {
         let spec = host.env().spec;
         match self.last_run(code, spec) {
             Ok(run) => run_compiled(&run.contract, code, msg, host),
-            Err(e) => {
-                if let Ok(mut f) = self.failures.lock() {
-                    f.push(format!("{}: {e}", code.hash));
-                }
-                match &self.fallback {
-                    Some(fallback) => fallback.execute(code, msg, host),
-                    None => FrameResult::halt(HaltReason::OutOfGas),
-                }
-            }
+            Err(e) => self.compile_failed(e, code, msg, host),
+        }
+    }
+}
+
+impl JitExecutor {
+    /// Records that `code` failed to compile and runs the frame on the
+    /// fallback executor, or halts it. Out of line: nested frames recurse
+    /// through [`Executor::execute`], whose native frame a deep call
+    /// chain holds once per depth.
+    #[cold]
+    #[inline(never)]
+    fn compile_failed(
+        &self,
+        error: CompileError,
+        code: &Bytecode,
+        msg: &Message,
+        host: &mut dyn Host,
+    ) -> FrameResult {
+        if let Ok(mut f) = self.failures.lock() {
+            f.push(format!("{}: {error}", code.hash));
+        }
+        match &self.fallback {
+            Some(fallback) => fallback.execute(code, msg, host),
+            None => FrameResult::halt(HaltReason::OutOfGas),
         }
     }
 }

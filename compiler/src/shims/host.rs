@@ -61,7 +61,24 @@ pub unsafe extern "C" fn cevm_op(
         ctx.gas_to_frame();
         let outcome = match opcode {
             op::CALL | op::CALLCODE | op::DELEGATECALL | op::STATICCALL => {
-                run_call(ctx, opcode, operands).map(|ok| Outcome::Continue(Some(U256::from(ok))))
+                // The success flag comes back in a register and is written
+                // here, limb by limb: an `Outcome` in memory, written piecewise
+                // and read back 16 bytes at a time, stalled.
+                match run_call(ctx, opcode, operands) {
+                    Ok(ok) => {
+                        let limbs = args.cast::<u64>();
+                        // SAFETY: the scratch area holds seven words, read
+                        // by now.
+                        unsafe {
+                            limbs.write(u64::from(ok));
+                            limbs.add(1).write(0);
+                            limbs.add(2).write(0);
+                            limbs.add(3).write(0);
+                        }
+                        Ok(Outcome::Continue(None))
+                    }
+                    Err(reason) => Err(reason),
+                }
             }
             op::CREATE | op::CREATE2 => run_create(ctx, opcode, operands),
             _ => run(ctx, opcode, operands),
