@@ -237,9 +237,7 @@ impl<DB: Database> Evm<'_, DB> {
     }
 
     /// What a call to `code_address` runs: a precompile, the code there or
-    /// at its EIP-7702 delegate, or nothing. Out of line, like the rest of
-    /// what [`Evm::call_at`] does around the callee.
-    #[inline(never)]
+    /// at its EIP-7702 delegate, or nothing.
     fn callee(&self, code_address: &Address) -> Callee {
         let account = self.state.account(code_address);
         let delegate = match account {
