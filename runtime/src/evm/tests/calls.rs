@@ -392,3 +392,48 @@ fn logs_of_successful_frames_are_kept_in_order() {
         vec![(addr(0xaa), u(1)), (addr(0xbb), u(2)), (addr(0xaa), u(4))]
     );
 }
+
+/// A contract that returns the word `n`.
+fn returns(n: u8) -> String {
+    format!("PUSH1 {n} PUSH0 MSTORE PUSH1 32 PUSH0 RETURN")
+}
+
+#[test]
+fn frames_run_their_own_code_among_more_codes_than_the_thread_keeps() {
+    // Six codes, more than the thread keeps shared (`RECENT_CODES`), called
+    // in turn twice: every frame must run its callee's code, whichever of
+    // them the thread still keeps.
+    let callees: Vec<(u8, String)> = (1..=6).map(|n| (0xa0 + n, returns(n))).collect();
+    let mut a = String::new();
+    for round in 0..2u8 {
+        for (i, (callee, _)) in callees.iter().enumerate() {
+            let key = 6 * round + i as u8;
+            a += &format!(
+                "PUSH1 32 PUSH0 PUSH0 PUSH0 PUSH0 PUSH1 {callee} GAS CALL POP
+                 PUSH0 MLOAD PUSH1 {key} SSTORE "
+            );
+        }
+    }
+    a += "STOP";
+    let mut contracts: Vec<(u8, &str)> = callees.iter().map(|(c, s)| (*c, s.as_str())).collect();
+    contracts.push((0xaa, &a));
+    let mut state = state_with(&contracts);
+    transact(&mut state, SpecId::Cancun, 0xaa, 0, 10_000_000);
+    for key in 0..12u64 {
+        assert_eq!(slot(&state, 0xaa, key), u(key % 6 + 1), "slot {key}");
+    }
+}
+
+#[test]
+fn an_address_runs_the_code_its_state_has() {
+    // The same address with other code in another state, on the same
+    // thread: the code is found by its hash, never by the address.
+    let a =
+        "PUSH1 32 PUSH0 PUSH0 PUSH0 PUSH0 PUSH1 0xbb GAS CALL POP PUSH0 MLOAD PUSH0 SSTORE STOP";
+    for n in [1u8, 2, 1, 3] {
+        let b = returns(n);
+        let mut state = state_with(&[(0xaa, a), (0xbb, &b)]);
+        transact(&mut state, SpecId::Cancun, 0xaa, 0, 1_000_000);
+        assert_eq!(slot(&state, 0xaa, 0), u(u64::from(n)));
+    }
+}
