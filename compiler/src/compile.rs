@@ -276,7 +276,8 @@ pub(crate) fn define_contract<M: Module>(
                     .lower_all(module.target_config());
             }
             let insts = ctx.func.dfg.num_insts();
-            let quick = !plan.chunk_on_cycle(i) || insts > QUICK_ABOVE_INSTS;
+            let quick = (!plan.chunk_on_cycle(i) && insts > QUICK_STRAIGHT_ABOVE_INSTS)
+                || insts > QUICK_ABOVE_INSTS;
             let pinned = quick || insts > limits.pin_above_insts;
             if !pinned {
                 unpin(&mut ctx.func);
@@ -449,6 +450,17 @@ fn unpin(func: &mut cranelift_codegen::ir::Function) {
 /// chunk took 300 ms, a 25,000-instruction one 70 ms).
 pub(crate) const QUICK_ABOVE_INSTS: usize = 32_000;
 
+/// Above this many IR instructions a chunk function no block of which can
+/// run twice in a frame is compiled with [`Isas::quick`]; below, with the
+/// backtracking allocator like code on a cycle. Code that runs once per
+/// frame still runs in every frame of a contract called over and over,
+/// and the single-pass allocator spills nearly every value: a deep call
+/// chain's 490-instruction function ran twice the instructions and kept a
+/// 560-byte native frame per call depth (320 bytes after). For a function
+/// this small the backtracking allocator costs a fraction of a
+/// millisecond more.
+const QUICK_STRAIGHT_ABOVE_INSTS: usize = 2_000;
+
 /// Compiles one function and drops its IR and code generator state.
 fn compile_job(isas: &Isas, job: Job, asm: bool) -> Result<Compiled, CompileError> {
     let Job {
@@ -548,8 +560,9 @@ pub(crate) struct Isas {
     /// register: for large functions (see [`ChunkLimits::pin_above_insts`]).
     pub pinned: OwnedTargetIsa,
     /// Single-pass register allocation, several times faster to compile
-    /// and slower to run: for code each instruction of which runs at most
-    /// once per frame (no loop), where compile time is what counts.
+    /// and slower to run: for large functions each instruction of which
+    /// runs at most once per frame (no loop), where compile time is what
+    /// counts (see [`QUICK_STRAIGHT_ABOVE_INSTS`]).
     pub quick: OwnedTargetIsa,
 }
 

@@ -150,6 +150,167 @@ fn creates_and_reverts() {
     }
 }
 
+/// `state` with the contract `src` at `address` too.
+fn with_contract(mut state: State, address: Address, src: &str) -> State {
+    let code = assemble(src).unwrap();
+    state.insert_account(address, Account::default().with_code(Bytes::from(code)));
+    state
+}
+
+/// A CALL-family instruction `op` to `to` with its operands pushed (no
+/// value operand for DELEGATECALL and STATICCALL).
+fn call_op(
+    op: &str,
+    to: Address,
+    value: Option<u64>,
+    input: (u64, u64),
+    output: (u64, u64),
+) -> String {
+    let value = value.map_or(String::new(), |v| format!("PUSH {v} "));
+    format!(
+        "PUSH {} PUSH {} PUSH {} PUSH {} {value}PUSH {to} GAS {op} ",
+        output.1, output.0, input.1, input.0
+    )
+}
+
+#[test]
+fn call_family_outputs_and_return_data() {
+    // Callees: B returns 64 bytes, R reverts with 40, E returns nothing, V
+    // returns its CALLVALUE, CALLER, ADDRESS and first call data word.
+    let b = Address::repeat_byte(0xbb);
+    let r = Address::repeat_byte(0xee);
+    let e = Address::repeat_byte(0xef);
+    let v = Address::repeat_byte(0xdd);
+    // Each call has its own input and output ranges, so that operands read
+    // from the wrong place show in memory and storage.
+    let mut a = String::from("PUSH 0xa1a2a3a4 PUSH 224 SHL PUSH 0x20 MSTORE ");
+    let mut key = 0;
+    let mut store = |a: &mut String, what: &str| {
+        key += 1;
+        *a += &format!("{what} PUSH {key} SSTORE ");
+    };
+    // A longer output than asked for: only the first 32 bytes land.
+    a += &call_op("CALL", b, Some(0), (0x20, 4), (0x100, 32));
+    store(&mut a, "");
+    store(&mut a, "RETURNDATASIZE");
+    store(&mut a, "PUSH 0x100 MLOAD");
+    store(&mut a, "PUSH 0x120 MLOAD");
+    // A reverted call's output lands too, and is the return data.
+    a += &call_op("CALL", r, Some(0), (0, 0), (0x200, 64));
+    store(&mut a, "");
+    store(&mut a, "RETURNDATASIZE");
+    store(&mut a, "PUSH 0x200 MLOAD");
+    store(&mut a, "PUSH 0x220 MLOAD");
+    a += "PUSH 40 PUSH0 PUSH 0x300 RETURNDATACOPY ";
+    store(&mut a, "PUSH 0x300 MLOAD");
+    // An empty output replaces the return data and writes nothing.
+    a += &call_op("CALL", e, Some(0), (0, 0), (0x400, 32));
+    store(&mut a, "");
+    store(&mut a, "RETURNDATASIZE");
+    store(&mut a, "PUSH 0x400 MLOAD");
+    // The four kinds, each with its own output range.
+    for (i, (op, value)) in [
+        ("STATICCALL", None),
+        ("DELEGATECALL", None),
+        ("CALLCODE", Some(3)),
+        ("CALL", Some(5)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let out = 0x500 + 0x100 * i as u64;
+        a += &call_op(op, v, value, (0x20, 4), (out, 128));
+        store(&mut a, "");
+        for word in 0..4 {
+            store(&mut a, &format!("PUSH {} MLOAD", out + 32 * word));
+        }
+    }
+    a += "STOP";
+    let state = state_with(&assemble(&a).unwrap());
+    let state = with_contract(
+        state,
+        b,
+        "PUSH 0xb1 PUSH0 MSTORE PUSH 0xb2 PUSH 32 MSTORE PUSH 64 PUSH0 RETURN",
+    );
+    let state = with_contract(state, r, "PUSH 0xe1 PUSH0 MSTORE PUSH 40 PUSH0 REVERT");
+    let state = with_contract(state, e, "STOP");
+    let state = with_contract(
+        state,
+        v,
+        "CALLVALUE PUSH0 MSTORE CALLER PUSH 32 MSTORE ADDRESS PUSH 64 MSTORE
+         PUSH0 CALLDATALOAD PUSH 96 MSTORE PUSH 128 PUSH0 RETURN",
+    );
+    let env = Env::new(SpecId::Prague);
+    let jit = JitExecutor::new();
+    let mut after = state.clone();
+    {
+        let mut evm = Evm::new(&mut after, &env, &jit, &NoPrecompiles);
+        let out = evm.transact_call(CALLER, CONTRACT, U256::ZERO, Bytes::new(), 10_000_000);
+        assert!(out.result.status.is_success());
+    }
+    let word = |a: Address| U256::from_be_slice(a.as_slice());
+    let input = U256::from(0xa1a2a3a4u64) << 224;
+    let mut expected = vec![1, 64, 0xb1, 0, 0, 40, 0xe1, 0, 0xe1, 1, 0, 0]
+        .into_iter()
+        .map(U256::from)
+        .collect::<Vec<_>>();
+    for (value, caller, address) in [
+        (0, CONTRACT, v),
+        (0, CALLER, CONTRACT),
+        (3, CONTRACT, CONTRACT),
+        (5, CONTRACT, v),
+    ] {
+        expected.extend([
+            U256::from(1),
+            U256::from(value),
+            word(caller),
+            word(address),
+            input,
+        ]);
+    }
+    for (i, want) in expected.iter().enumerate() {
+        let key = U256::from(i + 1);
+        assert_eq!(after.storage(&CONTRACT, key), *want, "slot {key}");
+    }
+    both(&state, SpecId::Prague, &[], 10_000_000);
+}
+
+#[test]
+fn frames_of_two_codes_with_a_cache_of_one() {
+    // P and Q call each other down to n = 0 (P adds n, Q adds 2n). With
+    // room for one compiled contract, every frame's code is evicted by the
+    // next frame's compilation while it runs.
+    let q = Address::repeat_byte(0xdd);
+    let chain = |other: Address, add: &str| {
+        format!(
+            "PUSH0 CALLDATALOAD DUP1 ISZERO PUSH @base JUMPI
+             PUSH 1 DUP2 SUB PUSH0 MSTORE
+             PUSH 32 PUSH0 PUSH 32 PUSH0 PUSH0 PUSH {other} GAS CALL POP
+             PUSH0 MLOAD SWAP1 {add} PUSH0 MSTORE PUSH 32 PUSH0 RETURN
+             base: JUMPDEST PUSH0 MSTORE PUSH 32 PUSH0 RETURN"
+        )
+    };
+    let p = chain(q, "ADD");
+    let state = state_with(&assemble(&p).unwrap());
+    let state = with_contract(state, q, &chain(CONTRACT, "DUP1 ADD ADD"));
+    let n = 12u64;
+    let out = both_with(
+        JitExecutor::with_capacity(1),
+        &state,
+        SpecId::Prague,
+        &U256::from(n).to_be_bytes::<32>(),
+        10_000_000,
+    );
+    // P(n) = n + Q(n - 1), Q(n) = 2n + P(n - 1).
+    let expected: u64 = (1..=n)
+        .map(|k| if (n - k).is_multiple_of(2) { k } else { 2 * k })
+        .sum();
+    assert_eq!(
+        out.result.output.as_ref(),
+        &U256::from(expected).to_be_bytes::<32>()[..]
+    );
+}
+
 fn shared_dir() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("CEVM_SHARED") {
         return Some(PathBuf::from(p));

@@ -62,7 +62,7 @@ impl Host for EmptyHost {
             delegation_is_cold: None,
         }
     }
-    fn call(&mut self, inputs: CallInputs) -> FrameResult {
+    fn call(&mut self, inputs: &CallInputs) -> FrameResult {
         FrameResult::new(
             cevm_runtime::Status::Halt(HaltReason::CallTooDeep),
             inputs.gas_limit,

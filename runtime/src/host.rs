@@ -120,7 +120,7 @@ pub trait Host {
     }
 
     /// Runs a nested message call (value transfer, checkpoint, precompile or code).
-    fn call(&mut self, inputs: CallInputs) -> FrameResult;
+    fn call(&mut self, inputs: &CallInputs) -> FrameResult;
 
     /// Runs a nested create; on success the new address is returned with the result.
     fn create(&mut self, inputs: CreateInputs) -> (FrameResult, Option<Address>);

@@ -4,14 +4,15 @@
 //! written over the first operand. The EVM stack itself stays with native
 //! code, which has checked its bounds before the call.
 
-use super::{copy_word, guard, read_limbs};
+use super::{guard, read_limbs};
 use crate::context::{exit, halt_code, JitContext};
 use cevm_runtime::opcode::{self, op};
-use cevm_runtime::{ops, CallKind, HaltReason, U256};
+use cevm_runtime::{ops, HaltReason, U256};
 
-/// Most inputs of an opcode that reaches [`cevm_op`] (CALL and CALLCODE
-/// take seven; only DUPn and SWAPn take more, and native code does those).
-const MAX_INPUTS: usize = 7;
+/// Words of a CALL-family instruction's operands in the scratch area.
+const CALL_WORDS: usize = 7;
+
+const _: () = assert!(std::mem::size_of::<ops::CallOperands>() == CALL_WORDS * 32);
 
 /// What an operation did besides its stack result.
 enum Outcome {
@@ -46,31 +47,40 @@ pub unsafe extern "C" fn cevm_op(
         let Some(info) = opcode::info_in(opcode, ctx.frame.spec) else {
             return halt_code(HaltReason::UndefinedOpcode);
         };
-        let inputs = info.inputs as usize;
-        if inputs > MAX_INPUTS {
-            // DUPn and SWAPn: native code always does these itself.
-            return halt_code(HaltReason::UndefinedOpcode);
-        }
-        // Copied (see `copy_word`): read in place, the operations' 16-byte
-        // loads of a `U256` waited on native code's 8-byte stores, over
-        // half of `run`'s time on SLOAD-heavy code.
-        let mut words = [std::mem::MaybeUninit::<U256>::uninit(); MAX_INPUTS];
-        for (i, w) in words.iter_mut().enumerate().take(inputs) {
-            // SAFETY: native code passes a scratch area holding `inputs`
-            // words, written only after the last read.
-            unsafe { copy_word(args.add(i), w.as_mut_ptr()) };
-        }
-        // SAFETY: the first `inputs` words were just written.
-        let operands = unsafe { std::slice::from_raw_parts(words.as_ptr().cast::<U256>(), inputs) };
+        // The CALL family's operands come in CALL's seven-word layout
+        // (DELEGATECALL and STATICCALL with a zero value), see `run_call`.
+        let inputs = match opcode {
+            op::CALL | op::CALLCODE | op::DELEGATECALL | op::STATICCALL => CALL_WORDS,
+            _ => info.inputs as usize,
+        };
+        // SAFETY: native code passes a scratch area holding `inputs` words,
+        // read in place (no copy: this runs for every runtime call) and
+        // written only after the last read.
+        let operands = unsafe { std::slice::from_raw_parts(args, inputs) };
         ctx.gas = ctx.gas.saturating_add(gas_ahead);
         ctx.gas_to_frame();
         let outcome = match opcode {
-            op::CREATE
-            | op::CREATE2
-            | op::CALL
-            | op::CALLCODE
-            | op::DELEGATECALL
-            | op::STATICCALL => run_nested(ctx, opcode, operands),
+            op::CALL | op::CALLCODE | op::DELEGATECALL | op::STATICCALL => {
+                // The success flag comes back in a register and is written
+                // here, limb by limb: an `Outcome` in memory, written piecewise
+                // and read back 16 bytes at a time, stalled.
+                match run_call(ctx, opcode, operands) {
+                    Ok(ok) => {
+                        let limbs = args.cast::<u64>();
+                        // SAFETY: the scratch area holds seven words, read
+                        // by now.
+                        unsafe {
+                            limbs.write(u64::from(ok));
+                            limbs.add(1).write(0);
+                            limbs.add(2).write(0);
+                            limbs.add(3).write(0);
+                        }
+                        Ok(Outcome::Continue(None))
+                    }
+                    Err(reason) => Err(reason),
+                }
+            }
+            op::CREATE | op::CREATE2 => run_create(ctx, opcode, operands),
             _ => run(ctx, opcode, operands),
         };
         ctx.gas_from_frame();
@@ -97,8 +107,8 @@ pub unsafe extern "C" fn cevm_op(
 
 /// Dispatches to the operation; `a` holds the operands top first (as many
 /// as the opcode takes). Not inlined: its many arms make a large native
-/// stack frame, which the nested-frame operations (`run_nested`), recursing
-/// once per call depth, should not carry.
+/// stack frame, which the nested-frame operations (`run_call`,
+/// `run_create`), recursing once per call depth, should not carry.
 #[inline(never)]
 fn run(ctx: &mut JitContext<'_, '_>, opcode: u8, a: &[U256]) -> Result<Outcome, HaltReason> {
     use Outcome::Continue as C;
@@ -184,73 +194,37 @@ pub unsafe extern "C" fn cevm_calldataload(ctx: *mut JitContext<'_, '_>, args: *
     })
 }
 
-/// The operations that run a nested frame (CREATE, CREATE2 and the CALL
-/// family); `a` as in [`run`].
+/// CREATE and CREATE2; `a` as in [`run`].
 #[inline(never)]
-fn run_nested(ctx: &mut JitContext<'_, '_>, opcode: u8, a: &[U256]) -> Result<Outcome, HaltReason> {
+fn run_create(ctx: &mut JitContext<'_, '_>, opcode: u8, a: &[U256]) -> Result<Outcome, HaltReason> {
     let frame = &mut *ctx.frame;
     let host = &mut *ctx.host;
-    let some = |v: U256| Ok(Outcome::Continue(Some(v)));
-    match opcode {
-        op::CREATE => some(ops::create(frame, host, a[0], a[1], a[2])?),
-        op::CREATE2 => some(ops::create2(frame, host, a[0], a[1], a[2], a[3])?),
-        op::CALL | op::CALLCODE => some(ops::call(
-            frame,
-            host,
-            if opcode == op::CALL {
-                CallKind::Call
-            } else {
-                CallKind::CallCode
-            },
-            a[0],
-            a[1],
-            a[2],
-            a[3],
-            a[4],
-            a[5],
-            a[6],
-        )?),
-        op::DELEGATECALL => some(ops::call(
-            frame,
-            host,
-            CallKind::DelegateCall,
-            a[0],
-            a[1],
-            U256::ZERO,
-            a[2],
-            a[3],
-            a[4],
-            a[5],
-        )?),
-        op::STATICCALL => some(ops::call(
-            frame,
-            host,
-            CallKind::StaticCall,
-            a[0],
-            a[1],
-            U256::ZERO,
-            a[2],
-            a[3],
-            a[4],
-            a[5],
-        )?),
+    let address = match opcode {
+        op::CREATE => ops::create(frame, host, a[0], a[1], a[2])?,
+        op::CREATE2 => ops::create2(frame, host, a[0], a[1], a[2], a[3])?,
         // Only the opcodes above are dispatched here.
-        _ => Err(HaltReason::UndefinedOpcode),
-    }
+        _ => return Err(HaltReason::UndefinedOpcode),
+    };
+    Ok(Outcome::Continue(Some(address)))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::MAX_INPUTS;
-    use cevm_runtime::opcode::{self, op};
-
-    #[test]
-    fn every_opcode_fits_the_operand_copy() {
-        let most = (0..=255u8)
-            .filter(|&c| !matches!(c, op::DUP1..=op::DUP16 | op::SWAP1..=op::SWAP16))
-            .filter_map(opcode::info)
-            .map(|i| i.inputs as usize)
-            .max();
-        assert_eq!(most, Some(MAX_INPUTS));
-    }
+/// The CALL family: `a` holds the seven words of [`ops::CallOperands`]
+/// (DELEGATECALL and STATICCALL with a zero value word), read in place.
+/// Returns whether the callee succeeded. Its own function, with a frame of
+/// a few words: the nested frame's native code and runtime calls recurse
+/// below it, once per call depth, and each byte of native stack a deep
+/// call chain holds per depth costs cache misses.
+#[inline(never)]
+fn run_call(ctx: &mut JitContext<'_, '_>, opcode: u8, a: &[U256]) -> Result<bool, HaltReason> {
+    // Only the CALL family is dispatched here.
+    let Some(kind) = ops::call_kind(opcode) else {
+        return Err(HaltReason::UndefinedOpcode);
+    };
+    let Some(words) = a.first_chunk::<CALL_WORDS>() else {
+        return Err(HaltReason::UndefinedOpcode);
+    };
+    // SAFETY: `CallOperands` is `repr(C)`, seven words in CALL's stack
+    // order, as native code lays out every call's operands.
+    let operands = unsafe { &*(words as *const [U256; CALL_WORDS]).cast::<ops::CallOperands>() };
+    ops::call(ctx.frame, ctx.host, kind, operands)
 }

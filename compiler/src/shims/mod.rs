@@ -32,34 +32,6 @@ pub(crate) unsafe fn read_limbs(p: *const U256) -> U256 {
     U256::from_limbs(std::array::from_fn(|i| unsafe { p.add(i).read_volatile() }))
 }
 
-/// Copies the word at `src` (read as [`read_limbs`] does) to `dst` with
-/// 16-byte stores, so that Rust code reading the copy as a `U256` (16-byte
-/// loads) takes it straight from the store buffer; written as four 8-byte
-/// limbs, the copy stalled those loads as native code's stores did.
-///
-/// # Safety
-/// `src` must point to a readable word and `dst` to a writable one.
-#[inline(always)]
-pub(crate) unsafe fn copy_word(src: *const U256, dst: *mut U256) {
-    // SAFETY: as the caller promises.
-    let limbs = unsafe { read_limbs(src) }.into_limbs();
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{__m128i, _mm_set_epi64x, _mm_storeu_si128};
-        let dst = dst.cast::<__m128i>();
-        // SAFETY: SSE2 is part of x86-64; `dst` holds two 16-byte halves.
-        unsafe {
-            _mm_storeu_si128(dst, _mm_set_epi64x(limbs[1] as i64, limbs[0] as i64));
-            _mm_storeu_si128(dst.add(1), _mm_set_epi64x(limbs[3] as i64, limbs[2] as i64));
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    // SAFETY: as the caller promises.
-    unsafe {
-        dst.write(U256::from_limbs(limbs))
-    };
-}
-
 /// Runs a shim body, turning a panic into an out-of-gas halt.
 #[inline]
 pub(crate) fn guard(body: impl FnOnce() -> u32) -> u32 {

@@ -103,7 +103,7 @@ impl Host for TestHost {
             delegation_is_cold: None,
         }
     }
-    fn call(&mut self, inputs: CallInputs) -> FrameResult {
+    fn call(&mut self, inputs: &CallInputs) -> FrameResult {
         // Echo a deterministic amount of gas use so the 63/64 rule is visible.
         let mut r = FrameResult::new(
             Status::Success(cevm_runtime::SuccessReason::Return),

@@ -5,7 +5,7 @@
 use super::{Control, Machine};
 use cevm_runtime::opcode::op;
 use cevm_runtime::ops::system as ops;
-use cevm_runtime::{CallKind, HaltReason, Host, Status, SuccessReason, U256};
+use cevm_runtime::{HaltReason, Host, Status, SuccessReason, U256};
 
 /// Executes the system instruction `opcode`.
 pub(crate) fn execute(
@@ -16,40 +16,11 @@ pub(crate) fn execute(
     let f = &mut m.frame;
     let s = &mut m.stack;
     match opcode {
-        op::CALL | op::CALLCODE => {
-            let kind = if opcode == op::CALL {
-                CallKind::Call
-            } else {
-                CallKind::CallCode
-            };
-            let (gas, to, value) = (s.pop()?, s.pop()?, s.pop()?);
-            let (in_offset, in_len, out_offset, out_len) = (s.pop()?, s.pop()?, s.pop()?, s.pop()?);
-            let ok = ops::call(
-                f, host, kind, gas, to, value, in_offset, in_len, out_offset, out_len,
-            )?;
-            s.push(ok)?;
-        }
-        op::DELEGATECALL | op::STATICCALL => {
-            let kind = if opcode == op::DELEGATECALL {
-                CallKind::DelegateCall
-            } else {
-                CallKind::StaticCall
-            };
-            let (gas, to) = (s.pop()?, s.pop()?);
-            let (in_offset, in_len, out_offset, out_len) = (s.pop()?, s.pop()?, s.pop()?, s.pop()?);
-            let ok = ops::call(
-                f,
-                host,
-                kind,
-                gas,
-                to,
-                U256::ZERO,
-                in_offset,
-                in_len,
-                out_offset,
-                out_len,
-            )?;
-            s.push(ok)?;
+        op::CALL | op::CALLCODE | op::DELEGATECALL | op::STATICCALL => {
+            let kind = ops::call_kind(opcode).ok_or(HaltReason::UndefinedOpcode)?;
+            let operands = ops::CallOperands::pop(kind, s)?;
+            let ok = ops::call(f, host, kind, &operands)?;
+            s.push(U256::from(ok))?;
         }
         op::CREATE => {
             let (value, offset, len) = (s.pop()?, s.pop()?, s.pop()?);

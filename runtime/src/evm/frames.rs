@@ -10,7 +10,10 @@ use crate::precompile::PrecompileOutcome;
 use crate::result::{FrameResult, HaltReason, Status, SuccessReason};
 use crate::spec::SpecId;
 use crate::state::Account;
-use alloy_primitives::{address, keccak256, Address, Bytes, U256};
+use crate::state::Checkpoint;
+use alloy_primitives::{address, keccak256, Address, Bytes, B256, U256};
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// The RIPEMD-160 precompile (see [`Evm::keep_ripemd160_touch`]).
 const RIPEMD160: Address = address!("0x0000000000000000000000000000000000000003");
@@ -33,11 +36,48 @@ enum Callee {
     /// Code, loaded from `code_address` (the delegate for an EIP-7702
     /// delegated account).
     Code {
-        code: Bytecode,
+        code: Rc<Bytecode>,
         code_address: Address,
     },
     /// Nothing: an account without code (the call succeeds at once).
     Nothing,
+}
+
+/// How many codes [`shared_code`] keeps per thread.
+const RECENT_CODES: usize = 4;
+
+/// The codes the thread's frames ran last, a ring (see [`shared_code`]).
+#[derive(Default)]
+struct RecentCodes {
+    codes: [Option<Rc<Bytecode>>; RECENT_CODES],
+    /// The slot the next new code replaces.
+    next: usize,
+}
+
+thread_local! {
+    static RECENT: RefCell<RecentCodes> = RefCell::default();
+}
+
+/// A handle on `code` (whose hash is `hash`) that a frame holds while it
+/// runs: a frame borrows the state mutably, so it cannot borrow the code
+/// from the account. Cloning the account's `Bytes` (a shared count) costs
+/// two locked instructions per frame, which wait for the store buffer to
+/// drain (5 % of a deep call chain's time); the thread keeps the codes it
+/// ran last behind counts that are not atomic instead, found by hash, so a
+/// frame running one of them (calls into the same contract, a proxy's
+/// implementation) shares it without any. The kept handles keep at most
+/// [`RECENT_CODES`] codes alive after their transaction.
+fn shared_code(code: &Bytes, hash: &B256) -> Rc<Bytecode> {
+    RECENT.with_borrow_mut(|recent| {
+        if let Some(kept) = recent.codes.iter().flatten().find(|c| c.hash == *hash) {
+            return kept.clone();
+        }
+        let new = Rc::new(Bytecode::with_hash(code.clone(), *hash));
+        let slot = recent.next;
+        recent.codes[slot] = Some(new.clone());
+        recent.next = (slot + 1) % RECENT_CODES;
+        new
+    })
 }
 
 /// A failure that hands all of `gas_limit` back to the caller (depth,
@@ -49,7 +89,7 @@ fn refused(reason: HaltReason, gas_limit: u64) -> FrameResult {
 /// Makes a backend's result obey the contract whatever the backend did: a
 /// halt keeps no gas, refund or output; a revert keeps no refund; gas left
 /// never exceeds the limit.
-fn normalize(mut result: FrameResult, gas_limit: u64) -> FrameResult {
+fn normalize(result: &mut FrameResult, gas_limit: u64) {
     result.gas_left = result.gas_left.min(gas_limit);
     match result.status {
         Status::Success(_) => {}
@@ -60,7 +100,6 @@ fn normalize(mut result: FrameResult, gas_limit: u64) -> FrameResult {
             result.output = Bytes::new();
         }
     }
-    result
 }
 
 impl<DB: Database> Evm<'_, DB> {
@@ -70,42 +109,44 @@ impl<DB: Database> Evm<'_, DB> {
         let outer_depth = self.depth;
         self.depth = msg.depth;
         let executor = self.executor;
-        let result = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+        let enough_stack = stacker::remaining_stack().is_some_and(|left| left >= RED_ZONE);
+        let mut result = if enough_stack {
             executor.execute(code, msg, self)
-        });
+        } else {
+            self.execute_on_new_segment(code, msg)
+        };
         self.depth = outer_depth;
-        normalize(result, msg.gas_limit)
+        normalize(&mut result, msg.gas_limit);
+        result
+    }
+
+    /// [`Evm::execute`]'s run on a fresh stack segment; out of line, so
+    /// that the frames which do not need one do not carry its native
+    /// stack frame.
+    #[cold]
+    #[inline(never)]
+    fn execute_on_new_segment(&mut self, code: &Bytecode, msg: &Message) -> FrameResult {
+        let executor = self.executor;
+        stacker::grow(STACK_SEGMENT, || executor.execute(code, msg, self))
     }
 
     /// A message call whose frame runs at `depth`.
-    pub(super) fn call_at(&mut self, inputs: CallInputs, depth: usize) -> FrameResult {
-        let gas_limit = inputs.gas_limit;
-        if depth > CALL_DEPTH_LIMIT {
-            return refused(HaltReason::CallTooDeep, gas_limit);
-        }
-        let transfers = inputs.transfers_value();
-        if transfers && self.state.balance(&inputs.caller) < inputs.value {
-            return refused(HaltReason::OutOfFunds, gas_limit);
-        }
-
-        let checkpoint = self.state.checkpoint();
-        let target = inputs.target;
-        self.touch(target);
-        if transfers
-            && self
-                .state
-                .transfer(inputs.caller, inputs.target, inputs.value)
-                .is_err()
-        {
-            self.state.revert(checkpoint);
-            return refused(HaltReason::OutOfFunds, gas_limit);
-        }
-
+    ///
+    /// The callee's code runs below this function's frame on the native
+    /// stack, once per call depth, so what comes before and after it (the
+    /// checks and the value transfer, keeping or undoing the changes) is
+    /// in functions of their own: this frame holds only what lives across
+    /// the callee (a deep call chain pays cache misses for every byte of
+    /// native stack it holds per depth).
+    pub(super) fn call_at(&mut self, inputs: &CallInputs, depth: usize) -> FrameResult {
+        let checkpoint = match self.enter_call(inputs, depth) {
+            Ok(checkpoint) => checkpoint,
+            Err(refused) => return refused,
+        };
         let result = match self.callee(&inputs.code_address) {
-            Callee::Precompile => self.run_precompile(&inputs),
+            Callee::Precompile => self.run_precompile(inputs),
             Callee::Nothing => {
-                self.state.commit(checkpoint);
-                return FrameResult::new(Status::Success(SuccessReason::Stop), gas_limit);
+                FrameResult::new(Status::Success(SuccessReason::Stop), inputs.gas_limit)
             }
             Callee::Code { code, code_address } => {
                 let msg = Message {
@@ -114,7 +155,7 @@ impl<DB: Database> Evm<'_, DB> {
                     code_address,
                     value: inputs.value,
                     input: inputs.input,
-                    gas_limit,
+                    gas_limit: inputs.gas_limit,
                     is_static: inputs.is_static,
                     depth,
                     is_create: false,
@@ -122,17 +163,62 @@ impl<DB: Database> Evm<'_, DB> {
                 self.execute(&code, &msg)
             }
         };
+        self.leave_call(
+            checkpoint,
+            &inputs.target,
+            depth,
+            result.status.is_success(),
+        );
+        result
+    }
 
-        if result.status.is_success() {
+    /// The start of a message call: the depth limit and the balance
+    /// check (which hand all the gas back), the checkpoint, the target's
+    /// touch and the value transfer.
+    #[inline(never)]
+    fn enter_call(&mut self, inputs: &CallInputs, depth: usize) -> Result<Checkpoint, FrameResult> {
+        let gas_limit = inputs.gas_limit;
+        if depth > CALL_DEPTH_LIMIT {
+            return Err(refused(HaltReason::CallTooDeep, gas_limit));
+        }
+        let transfers = inputs.transfers_value();
+        if transfers && self.state.balance(&inputs.caller) < inputs.value {
+            return Err(refused(HaltReason::OutOfFunds, gas_limit));
+        }
+
+        let checkpoint = self.state.checkpoint();
+        self.touch(inputs.target);
+        if transfers
+            && self
+                .state
+                .transfer(inputs.caller, inputs.target, inputs.value)
+                .is_err()
+        {
+            self.state.revert(checkpoint);
+            return Err(refused(HaltReason::OutOfFunds, gas_limit));
+        }
+        Ok(checkpoint)
+    }
+
+    /// The end of a message call to `target` at `depth`: its changes since
+    /// `checkpoint` stand if it succeeded and are undone otherwise.
+    #[inline(never)]
+    fn leave_call(
+        &mut self,
+        checkpoint: Checkpoint,
+        target: &Address,
+        depth: usize,
+        success: bool,
+    ) {
+        if success {
             self.state.commit(checkpoint);
         } else {
             let ripemd_touched = self.state.is_touched(&RIPEMD160);
             self.state.revert(checkpoint);
-            if depth > 0 && (target == RIPEMD160 || ripemd_touched) {
+            if depth > 0 && (*target == RIPEMD160 || ripemd_touched) {
                 self.keep_ripemd160_touch();
             }
         }
-        result
     }
 
     /// Spurious Dragon to London: a touch of the RIPEMD-160 precompile in a
@@ -164,16 +250,15 @@ impl<DB: Database> Evm<'_, DB> {
             Some(delegate) => (delegate, self.state.account(&delegate)),
         };
         match account {
-            // A clone of the code's handle (no copy of the bytes): the frame
-            // borrows the state mutably while it runs.
             Some(a) if !a.code.is_empty() => Callee::Code {
-                code: Bytecode::with_hash(a.code.clone(), a.code_hash),
+                code: shared_code(&a.code, &a.code_hash),
                 code_address,
             },
             _ => Callee::Nothing,
         }
     }
 
+    #[inline(never)]
     fn run_precompile(&mut self, inputs: &CallInputs) -> FrameResult {
         let outcome = self
             .precompiles

@@ -109,7 +109,7 @@ impl<'a, DB: Database> Evm<'a, DB> {
     pub fn run_call(&mut self, inputs: CallInputs) -> FrameResult {
         self.state.warm_account(inputs.caller);
         self.state.warm_account(inputs.target);
-        self.call_at(inputs, 0)
+        self.call_at(&inputs, 0)
     }
 
     /// Runs a top-level create frame (depth 0) at `address`, which the
@@ -310,7 +310,7 @@ impl<DB: Database> Host for Evm<'_, DB> {
         self.executor.nested_frame_starts(gas_left);
     }
 
-    fn call(&mut self, inputs: CallInputs) -> FrameResult {
+    fn call(&mut self, inputs: &CallInputs) -> FrameResult {
         self.call_at(inputs, self.depth + 1)
     }
 

@@ -5,7 +5,7 @@ use crate::analysis::JumpTable;
 use crate::executor::{Bytecode, Executor};
 use crate::frame::{Frame, Stack};
 use crate::host::Host;
-use crate::message::{CallKind, Message};
+use crate::message::Message;
 use crate::opcode::{info_in, op};
 use crate::ops;
 use crate::result::{FrameResult, HaltReason, Status, SuccessReason};
@@ -179,36 +179,10 @@ fn run(frame: &mut Frame, s: &mut Stack, host: &mut dyn Host) -> Result<End, Hal
                 let (v, o, l, salt) = (s.pop()?, s.pop()?, s.pop()?, s.pop()?);
                 s.push(ops::create2(frame, host, v, o, l, salt)?)?;
             }
-            op::CALL | op::CALLCODE => {
-                let kind = if opcode == op::CALL {
-                    CallKind::Call
-                } else {
-                    CallKind::CallCode
-                };
-                let (g, to, v) = (s.pop()?, s.pop()?, s.pop()?);
-                let (io, il, oo, ol) = (s.pop()?, s.pop()?, s.pop()?, s.pop()?);
-                s.push(ops::call(frame, host, kind, g, to, v, io, il, oo, ol)?)?;
-            }
-            op::DELEGATECALL | op::STATICCALL => {
-                let kind = if opcode == op::DELEGATECALL {
-                    CallKind::DelegateCall
-                } else {
-                    CallKind::StaticCall
-                };
-                let (g, to) = (s.pop()?, s.pop()?);
-                let (io, il, oo, ol) = (s.pop()?, s.pop()?, s.pop()?, s.pop()?);
-                s.push(ops::call(
-                    frame,
-                    host,
-                    kind,
-                    g,
-                    to,
-                    U256::ZERO,
-                    io,
-                    il,
-                    oo,
-                    ol,
-                )?)?;
+            op::CALL | op::CALLCODE | op::DELEGATECALL | op::STATICCALL => {
+                let kind = ops::call_kind(opcode).ok_or(HaltReason::UndefinedOpcode)?;
+                let operands = ops::CallOperands::pop(kind, s)?;
+                s.push(U256::from(ops::call(frame, host, kind, &operands)?))?;
             }
             op::RETURN => {
                 let (o, l) = (s.pop()?, s.pop()?);

@@ -23,7 +23,7 @@ pub use environment::{
 pub use log::log;
 pub use memory::{keccak256_op, mcopy, mload, msize, mstore, mstore8};
 pub use storage::{sload, sstore, tload, tstore};
-pub use system::{call, create, create2, ret, revert, selfdestruct};
+pub use system::{call, call_kind, create, create2, ret, revert, selfdestruct, CallOperands};
 
 #[cfg(test)]
 pub(crate) mod test_util {

@@ -1,9 +1,10 @@
 //! System opcodes: the CALL family, CREATE/CREATE2, RETURN, REVERT and SELFDESTRUCT.
 
-use crate::frame::Frame;
+use crate::frame::{Frame, Stack};
 use crate::gas;
 use crate::host::Host;
 use crate::message::{CallInputs, CallKind, CreateInputs, CreateScheme};
+use crate::opcode::op;
 use crate::ops::environment::{address_to_word, to_address};
 use crate::ops::memory::len_u64;
 use crate::result::{FrameResult, HaltReason};
@@ -28,37 +29,119 @@ fn read_memory(frame: &mut Frame, offset: U256, len: U256) -> Result<Bytes, Halt
     })
 }
 
-/// CALL, CALLCODE, DELEGATECALL and STATICCALL. Operands in stack order;
-/// `value` is ignored for DELEGATECALL and STATICCALL (pass zero). Charges
-/// memory expansion for both ranges, the access and value-transfer extras,
-/// then passes on the requested gas, from Tangerine Whistle capped at 63/64
-/// of what is left (plus the 2300 stipend with a value); pushes 1 on
-/// success, 0 otherwise.
-#[allow(clippy::too_many_arguments)]
+/// The operands of a CALL-family instruction, in stack order (the top
+/// first). DELEGATECALL and STATICCALL have no value operand: theirs is
+/// zero here.
+///
+/// `repr(C)`: compiled code passes a CALL's seven operands in this layout
+/// and the runtime reads them in place (a copy of seven words per frame,
+/// read wide after compiled code stored them 8 bytes at a time, stalled).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CallOperands {
+    /// Gas requested for the callee.
+    pub gas: U256,
+    /// The account called (its low 20 bytes).
+    pub to: U256,
+    /// Value sent (CALL, CALLCODE).
+    pub value: U256,
+    /// Call data: offset in memory.
+    pub in_offset: U256,
+    /// Call data: length.
+    pub in_len: U256,
+    /// Where in memory the output goes.
+    pub out_offset: U256,
+    /// How many bytes of the output are copied there.
+    pub out_len: U256,
+}
+
+impl CallOperands {
+    /// Pops a `kind` instruction's operands off `stack` (DELEGATECALL and
+    /// STATICCALL have no value operand).
+    pub fn pop(kind: CallKind, stack: &mut Stack) -> Result<Self, HaltReason> {
+        let (gas, to) = (stack.pop()?, stack.pop()?);
+        let value = match kind {
+            CallKind::Call | CallKind::CallCode => stack.pop()?,
+            CallKind::DelegateCall | CallKind::StaticCall => U256::ZERO,
+        };
+        Ok(CallOperands {
+            gas,
+            to,
+            value,
+            in_offset: stack.pop()?,
+            in_len: stack.pop()?,
+            out_offset: stack.pop()?,
+            out_len: stack.pop()?,
+        })
+    }
+}
+
+/// The CALL family member `opcode` is, if it is one.
+pub fn call_kind(opcode: u8) -> Option<CallKind> {
+    Some(match opcode {
+        op::CALL => CallKind::Call,
+        op::CALLCODE => CallKind::CallCode,
+        op::DELEGATECALL => CallKind::DelegateCall,
+        op::STATICCALL => CallKind::StaticCall,
+        _ => return None,
+    })
+}
+
+/// CALL, CALLCODE, DELEGATECALL and STATICCALL. `value` is ignored for
+/// DELEGATECALL and STATICCALL. Charges memory expansion for both ranges,
+/// the access and value-transfer extras, then passes on the requested gas,
+/// from Tangerine Whistle capped at 63/64 of what is left (plus the 2300
+/// stipend with a value); returns whether the callee succeeded (the
+/// instruction pushes 1 or 0).
 pub fn call(
     frame: &mut Frame,
     host: &mut dyn Host,
     kind: CallKind,
-    gas: U256,
-    to: U256,
-    value: U256,
-    in_offset: U256,
-    in_len: U256,
-    out_offset: U256,
-    out_len: U256,
-) -> Result<U256, HaltReason> {
+    operands: &CallOperands,
+) -> Result<bool, HaltReason> {
+    // Three steps, the first and last in functions of their own: the
+    // nested frame runs below this function's frame on the native stack,
+    // so only what lives across the call (the inputs and the output
+    // range) is kept here, not the other two steps' temporaries.
+    // Matched by reference: moving the inputs out of the `Result` would
+    // copy them into a second slot of this frame.
+    let prepared = prepare_call(frame, host, kind, operands);
+    let (inputs, output_range) = match &prepared {
+        Ok((inputs, output_range)) => (inputs, *output_range),
+        Err(reason) => return Err(*reason),
+    };
+    let result = host.call(inputs);
+    Ok(finish_call(frame, result, output_range))
+}
+
+/// The first part of [`call`]: memory expansion, the gas and the callee's
+/// inputs; tells the host the nested frame starts. Returns the inputs and
+/// where in memory the output goes.
+#[inline(never)]
+fn prepare_call<'f>(
+    frame: &'f mut Frame,
+    host: &mut dyn Host,
+    kind: CallKind,
+    operands: &CallOperands,
+) -> Result<(CallInputs<'f>, (usize, usize)), HaltReason> {
     let value = match kind {
-        CallKind::Call | CallKind::CallCode => value,
+        CallKind::Call | CallKind::CallCode => operands.value,
         CallKind::DelegateCall | CallKind::StaticCall => U256::ZERO,
     };
     let has_value = !value.is_zero();
     if kind == CallKind::Call && has_value && frame.msg.is_static {
         return Err(HaltReason::StateChangeDuringStaticCall);
     }
-    let (in_off, in_len) = frame.memory.expand(&mut frame.gas, in_offset, in_len)?;
-    let (out_off, out_len) = frame.memory.expand(&mut frame.gas, out_offset, out_len)?;
+    let (in_off, in_len) =
+        frame
+            .memory
+            .expand(&mut frame.gas, operands.in_offset, operands.in_len)?;
+    let output_range =
+        frame
+            .memory
+            .expand(&mut frame.gas, operands.out_offset, operands.out_len)?;
 
-    let to = to_address(to);
+    let to = to_address(operands.to);
     let spec = frame.spec;
     let load = host.load_account_for_call(to);
     let creates_account = kind == CallKind::Call
@@ -71,13 +154,14 @@ pub fn call(
         creates_account,
     );
     frame.gas.charge(extra)?;
-    let child_gas = gas::call_gas(spec, frame.gas.remaining, gas);
+    let child_gas = gas::call_gas(spec, frame.gas.remaining, operands.gas);
     frame.gas.charge(child_gas)?;
     let gas_limit = if has_value {
         child_gas + gas::CALL_STIPEND
     } else {
         child_gas
     };
+    host.nested_frame_starts(frame.gas.remaining);
 
     // The callee reads its input in place: this frame's memory does not
     // change until the call returns.
@@ -99,16 +183,22 @@ pub fn call(
         gas_limit,
         is_static: msg.is_static || kind == CallKind::StaticCall,
     };
-    host.nested_frame_starts(frame.gas.remaining);
-    let result = host.call(inputs);
+    Ok((inputs, output_range))
+}
+
+/// The last part of [`call`]: takes back the callee's unused gas (and its
+/// refund if it succeeded), copies its output to `(offset, len)` in memory
+/// (as much of it as fits) and keeps it as the return data. Returns
+/// whether the callee succeeded.
+#[inline(never)]
+fn finish_call(frame: &mut Frame, result: FrameResult, (offset, len): (usize, usize)) -> bool {
     absorb_child(frame, &result);
-    let copied = out_len.min(result.output.len());
+    let copied = len.min(result.output.len());
     if copied > 0 {
-        frame.memory.set(out_off, &result.output[..copied]);
+        frame.memory.set(offset, &result.output[..copied]);
     }
-    let success = result.status.is_success();
     frame.return_data = result.output;
-    Ok(U256::from(success as u8))
+    result.status.is_success()
 }
 
 /// CREATE: pushes the new address, or zero on failure.

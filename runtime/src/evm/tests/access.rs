@@ -1,7 +1,7 @@
 //! Dynamic gas and static-frame checks of single operations, with the Evm as host.
 
 use super::*;
-use crate::ops;
+use crate::ops::{self, CallOperands};
 use crate::result::HaltReason;
 
 #[test]
@@ -83,48 +83,20 @@ fn static_frame_rejections_at_the_operation() {
         ops::create2(&mut frame, &mut evm, z, z, z, z).map(|_| ()),
         err
     );
-    let call_with_value = ops::call(
-        &mut frame,
-        &mut evm,
-        CallKind::Call,
-        z,
-        u(0xbe),
-        u(1),
-        z,
-        z,
-        z,
-        z,
-    );
+    let to_be = |value| CallOperands {
+        to: u(0xbe),
+        value,
+        ..CallOperands::default()
+    };
+    let call_with_value = ops::call(&mut frame, &mut evm, CallKind::Call, &to_be(u(1)));
     assert_eq!(call_with_value.map(|_| ()), err);
     // Allowed: reads, CALL without value, CALLCODE with value (to itself).
     assert_eq!(ops::sload(&mut frame, &mut evm, z), Ok(U256::ZERO));
     assert_eq!(ops::tload(&frame, &mut evm, z), U256::ZERO);
-    let ok = ops::call(
-        &mut frame,
-        &mut evm,
-        CallKind::Call,
-        z,
-        u(0xbe),
-        z,
-        z,
-        z,
-        z,
-        z,
-    );
-    assert_eq!(ok, Ok(u(1)));
-    let ok = ops::call(
-        &mut frame,
-        &mut evm,
-        CallKind::CallCode,
-        z,
-        u(0xbe),
-        u(1),
-        z,
-        z,
-        z,
-        z,
-    );
-    assert_eq!(ok, Ok(u(1)));
+    let ok = ops::call(&mut frame, &mut evm, CallKind::Call, &to_be(z));
+    assert_eq!(ok, Ok(true));
+    let ok = ops::call(&mut frame, &mut evm, CallKind::CallCode, &to_be(u(1)));
+    assert_eq!(ok, Ok(true));
     assert_eq!(evm.state().balance(&addr(0xcc)), u(5));
     assert!(evm.state().logs().is_empty());
 }

@@ -2,7 +2,7 @@
 //! data, precompiles, journaling and EIP-7702 delegation.
 
 use super::*;
-use crate::ops;
+use crate::ops::{self, CallOperands};
 
 /// Each frame bumps slot 0 of the contract and calls itself with all gas.
 const RECURSE: &str = "
@@ -77,32 +77,29 @@ fn call_gas_with_value_to_new_account() {
     let mut state = state_with(&[]);
     state.insert_account(addr(0xcc), Account::with_balance(u(10)));
     with_frame_and_host(&mut state, SpecId::Cancun, 100_000, |frame, evm| {
-        let z = U256::ZERO;
-        let ok = ops::call(frame, evm, CallKind::Call, z, u(0xee), u(1), z, z, z, z).unwrap();
-        assert_eq!(ok, u(1));
+        let send_one = |to| CallOperands {
+            to: u(to),
+            value: u(1),
+            ..CallOperands::default()
+        };
+        let ok = ops::call(frame, evm, CallKind::Call, &send_one(0xee)).unwrap();
+        assert!(ok);
         // cold 2500 + value 9000 + new account 25000, minus the unused stipend.
         assert_eq!(frame.gas.used(), 2500 + 9000 + 25_000 - 2300);
         let before = frame.gas.used();
-        ops::call(frame, evm, CallKind::Call, z, u(0xee), u(1), z, z, z, z).unwrap();
+        ops::call(frame, evm, CallKind::Call, &send_one(0xee)).unwrap();
         assert_eq!(frame.gas.used() - before, 9000 - 2300, "now warm and alive");
         let before = frame.gas.used();
-        ops::call(
-            frame,
-            evm,
-            CallKind::StaticCall,
-            u(1000),
-            u(0xef),
-            z,
-            z,
-            z,
-            z,
-            z,
-        )
-        .unwrap();
+        let static_call = CallOperands {
+            gas: u(1000),
+            to: u(0xef),
+            ..CallOperands::default()
+        };
+        ops::call(frame, evm, CallKind::StaticCall, &static_call).unwrap();
         assert_eq!(frame.gas.used() - before, 2500, "no value, no stipend");
         let before = frame.gas.used();
         // CALLCODE with value never pays for a new account.
-        ops::call(frame, evm, CallKind::CallCode, z, u(0xf0), u(1), z, z, z, z).unwrap();
+        ops::call(frame, evm, CallKind::CallCode, &send_one(0xf0)).unwrap();
         assert_eq!(frame.gas.used() - before, 2500 + 9000 - 2300);
         assert_eq!(evm.state().balance(&addr(0xee)), u(2));
         assert_eq!(evm.state().balance(&addr(0xcc)), u(8));
@@ -113,21 +110,14 @@ fn call_gas_with_value_to_new_account() {
 fn call_passes_63_64_and_insufficient_balance_returns_gas() {
     let mut state = state_with(&[(0xdd, "GAS PUSH0 MSTORE PUSH1 32 PUSH0 RETURN")]);
     with_frame_and_host(&mut state, SpecId::Cancun, 64_000 + 2500, |frame, evm| {
-        let z = U256::ZERO;
-        let ok = ops::call(
-            frame,
-            evm,
-            CallKind::Call,
-            U256::MAX,
-            u(0xdd),
-            z,
-            z,
-            z,
-            z,
-            u(32),
-        )
-        .unwrap();
-        assert_eq!(ok, u(1));
+        let all_gas = CallOperands {
+            gas: U256::MAX,
+            to: u(0xdd),
+            out_len: u(32),
+            ..CallOperands::default()
+        };
+        let ok = ops::call(frame, evm, CallKind::Call, &all_gas).unwrap();
+        assert!(ok);
         // Memory 3; then 64_000 - 3 left, callee gets all but a 64th.
         let left = 64_000 - 3;
         let child = left - left / 64;
@@ -135,20 +125,14 @@ fn call_passes_63_64_and_insufficient_balance_returns_gas() {
         assert_eq!(frame.memory.word(0), u(child - 2));
         // Balance 0 < value: the call fails, gas (and stipend) come back, no return data.
         let before = frame.gas.remaining;
-        let ok = ops::call(
-            frame,
-            evm,
-            CallKind::Call,
-            u(100),
-            u(0xdd),
-            u(1),
-            z,
-            z,
-            z,
-            z,
-        )
-        .unwrap();
-        assert_eq!(ok, U256::ZERO);
+        let unfunded = CallOperands {
+            gas: u(100),
+            to: u(0xdd),
+            value: u(1),
+            ..CallOperands::default()
+        };
+        let ok = ops::call(frame, evm, CallKind::Call, &unfunded).unwrap();
+        assert!(!ok);
         assert_eq!(before - frame.gas.remaining, 9000 - 2300);
         assert!(frame.return_data.is_empty());
     });
@@ -322,11 +306,14 @@ fn delegation_runs_delegate_code_in_prague_only() {
     // The delegate's access is charged too.
     let mut state = make();
     with_frame_and_host(&mut state, SpecId::Prague, 100_000, |frame, evm| {
-        let z = U256::ZERO;
-        ops::call(frame, evm, CallKind::StaticCall, z, u(0xe0), z, z, z, z, z).unwrap();
+        let to_delegated = CallOperands {
+            to: u(0xe0),
+            ..CallOperands::default()
+        };
+        ops::call(frame, evm, CallKind::StaticCall, &to_delegated).unwrap();
         assert_eq!(frame.gas.used(), 2500 + 2600);
         let before = frame.gas.used();
-        ops::call(frame, evm, CallKind::StaticCall, z, u(0xe0), z, z, z, z, z).unwrap();
+        ops::call(frame, evm, CallKind::StaticCall, &to_delegated).unwrap();
         assert_eq!(frame.gas.used() - before, 100);
     });
 }
@@ -404,4 +391,49 @@ fn logs_of_successful_frames_are_kept_in_order() {
         seen,
         vec![(addr(0xaa), u(1)), (addr(0xbb), u(2)), (addr(0xaa), u(4))]
     );
+}
+
+/// A contract that returns the word `n`.
+fn returns(n: u8) -> String {
+    format!("PUSH1 {n} PUSH0 MSTORE PUSH1 32 PUSH0 RETURN")
+}
+
+#[test]
+fn frames_run_their_own_code_among_more_codes_than_the_thread_keeps() {
+    // Six codes, more than the thread keeps shared (`RECENT_CODES`), called
+    // in turn twice: every frame must run its callee's code, whichever of
+    // them the thread still keeps.
+    let callees: Vec<(u8, String)> = (1..=6).map(|n| (0xa0 + n, returns(n))).collect();
+    let mut a = String::new();
+    for round in 0..2u8 {
+        for (i, (callee, _)) in callees.iter().enumerate() {
+            let key = 6 * round + i as u8;
+            a += &format!(
+                "PUSH1 32 PUSH0 PUSH0 PUSH0 PUSH0 PUSH1 {callee} GAS CALL POP
+                 PUSH0 MLOAD PUSH1 {key} SSTORE "
+            );
+        }
+    }
+    a += "STOP";
+    let mut contracts: Vec<(u8, &str)> = callees.iter().map(|(c, s)| (*c, s.as_str())).collect();
+    contracts.push((0xaa, &a));
+    let mut state = state_with(&contracts);
+    transact(&mut state, SpecId::Cancun, 0xaa, 0, 10_000_000);
+    for key in 0..12u64 {
+        assert_eq!(slot(&state, 0xaa, key), u(key % 6 + 1), "slot {key}");
+    }
+}
+
+#[test]
+fn an_address_runs_the_code_its_state_has() {
+    // The same address with other code in another state, on the same
+    // thread: the code is found by its hash, never by the address.
+    let a =
+        "PUSH1 32 PUSH0 PUSH0 PUSH0 PUSH0 PUSH1 0xbb GAS CALL POP PUSH0 MLOAD PUSH0 SSTORE STOP";
+    for n in [1u8, 2, 1, 3] {
+        let b = returns(n);
+        let mut state = state_with(&[(0xaa, a), (0xbb, &b)]);
+        transact(&mut state, SpecId::Cancun, 0xaa, 0, 1_000_000);
+        assert_eq!(slot(&state, 0xaa, 0), u(u64::from(n)));
+    }
 }
