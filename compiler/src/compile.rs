@@ -6,7 +6,7 @@
 
 use crate::analysis::Analysis;
 use crate::context::EntryFn;
-use crate::lower::{chunk_signature, emit_dispatch_function, Lowering};
+use crate::lower::{chunk_signature, DispatchTable, Lowering, TableRef};
 use crate::passes::chunks::ChunkLimits;
 use crate::passes::plan::Plan;
 use crate::shims::Shim;
@@ -240,19 +240,25 @@ pub(crate) fn define_contract<M: Module>(
             &chunk_sig,
         )?);
     }
-    // Computed jumps across chunks go through one dispatch function.
-    let dispatch_id = if plan.has_dispatch() && chunk_ids.len() > 1 {
-        Some(module.declare_function(&format!("{name}$dispatch"), Linkage::Local, &chunk_sig)?)
-    } else {
-        None
+    // Computed jumps look their target up in the dispatch table.
+    let table = match DispatchTable::new(&plan) {
+        Some(t) => {
+            let id = module.declare_anonymous_data(false, false)?;
+            let mut data = cranelift_module::DataDescription::new();
+            data.set_align(t.layout.element_bytes());
+            data.define(t.bytes.into_boxed_slice());
+            module.define_data(id, &data)?;
+            Some((id, t.layout))
+        }
+        None => None,
     };
 
-    // The functions: every chunk, the dispatch if any, the entry. Their IR
+    // The functions: every chunk, then the entry. Their IR
     // is built in order on this thread (it needs the module) and compiled
     // on worker threads as it comes, so that only a few functions' IR and
     // code generator state are in memory at once (a contract of many
     // chunks held all of them, over 100 MiB for the largest).
-    let functions = chunk_ids.len() + usize::from(dispatch_id.is_some()) + 1;
+    let functions = chunk_ids.len() + 1;
     let mut fb_ctx = FunctionBuilderContext::new();
     let mut clif = Vec::new();
     let mut build = |module: &mut M, i: usize| -> Job {
@@ -271,7 +277,10 @@ pub(crate) fn define_contract<M: Module>(
                     .iter()
                     .map(|&c| module.declare_func_in_func(c, b.func))
                     .collect();
-                let dispatch = dispatch_id.map(|d| module.declare_func_in_func(d, b.func));
+                let dispatch = table.map(|(id, layout)| TableRef {
+                    data: module.declare_data_in_func(id, b.func),
+                    layout,
+                });
                 Lowering::new(b, &plan, i, refs, dispatch, shim_sigs)
                     .lower_all(module.target_config());
             }
@@ -287,23 +296,6 @@ pub(crate) fn define_contract<M: Module>(
                 ctx,
                 quick,
                 pinned,
-            }
-        } else if let Some(id) = dispatch_id.filter(|_| i == chunk_ids.len()) {
-            ctx.func.signature = chunk_sig.clone();
-            ctx.func.name = UserFuncName::user(0, id.as_u32());
-            {
-                let b = FunctionBuilder::new(&mut ctx.func, &mut fb_ctx);
-                let refs: Vec<_> = chunk_ids
-                    .iter()
-                    .map(|&c| module.declare_func_in_func(c, b.func))
-                    .collect();
-                emit_dispatch_function(b, &plan, &refs, module.target_config());
-            }
-            Job {
-                id,
-                ctx,
-                quick: false,
-                pinned: false,
             }
         } else {
             ctx.func.signature = sig.clone();

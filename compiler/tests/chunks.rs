@@ -1,6 +1,6 @@
 //! Contracts cut into tiny chunks (a function per block or two), so that
 //! nearly every edge is a tail call between chunks: fall-throughs, static
-//! jumps, function returns, computed jumps through the dispatch function,
+//! jumps, function returns, computed jumps through the dispatch table,
 //! merged block chains and runtime calls on both sides of a cut must all
 //! behave as in one function, that is as the interpreter.
 

@@ -11,6 +11,7 @@
 
 mod arith;
 mod control;
+mod dispatch;
 mod division;
 mod environment;
 mod memory;
@@ -32,6 +33,7 @@ use cranelift_codegen::ir::{
     StackSlotKind, Value,
 };
 use cranelift_frontend::{FunctionBuilder, Variable};
+pub(crate) use dispatch::{DispatchTable, TableRef};
 use std::collections::HashMap;
 use vstack::{EntryFact, Slot, SlotVars, VStack};
 use word::Word;
@@ -56,8 +58,8 @@ pub(crate) struct Lowering<'p, 'a, 'c, 'b> {
     chunk: usize,
     /// Every chunk's function, for tail calls.
     chunks: Vec<FuncRef>,
-    /// The contract's dispatch function (several chunks and computed jumps).
-    dispatch_fn: Option<FuncRef>,
+    /// The contract's dispatch table (code with computed jumps).
+    dispatch_table: Option<TableRef>,
     /// Signatures of the shims, in [`Shim`] order, for indirect calls.
     shims: Vec<SigRef>,
     ctx_ptr: Value,
@@ -72,6 +74,9 @@ pub(crate) struct Lowering<'p, 'a, 'c, 'b> {
     halt_blocks: HashMap<u32, Block>,
     /// The dispatch over JUMPDESTs, with parameters (target, height).
     dispatch: Option<Block>,
+    /// The switch over the chunk's entries, with parameters (height, entry
+    /// number): the function's start and the dispatch go through it.
+    entry_switch: Option<Block>,
     /// Shared block returning the code a runtime call left in the context.
     exit_from_ctx: Option<Block>,
     scratch: StackSlot,
@@ -101,7 +106,7 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
         plan: &'p Plan<'a, 'c>,
         chunk: usize,
         chunks: Vec<FuncRef>,
-        dispatch_fn: Option<FuncRef>,
+        dispatch_table: Option<TableRef>,
         shims: Vec<SigRef>,
     ) -> Self {
         let entry = b.create_block();
@@ -151,7 +156,7 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
             plan,
             chunk,
             chunks,
-            dispatch_fn,
+            dispatch_table,
             shims,
             ctx_ptr,
             gas,
@@ -160,6 +165,7 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
             blocks,
             halt_blocks: HashMap::new(),
             dispatch: None,
+            entry_switch: None,
             exit_from_ctx: None,
             scratch,
             vs,
@@ -174,8 +180,19 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
 
     /// The function's entry: a switch on the entry number over the chunk's
     /// entries, each entered at the height passed (nothing else: an entry
-    /// anchor takes no items).
+    /// anchor takes no items). The dispatch enters through the same switch.
     fn enter_chunk(&mut self, entry: Block, height: Value, which: Value) {
+        let switch_block = self.b.create_block();
+        let h = self.b.append_block_param(switch_block, types::I64);
+        let n = self.b.append_block_param(switch_block, types::I64);
+        let which = self.b.ins().uextend(types::I64, which);
+        self.b
+            .ins()
+            .jump(switch_block, &[height.into(), which.into()]);
+        self.b.seal_block(entry);
+        // Sealed once the dispatch, its other way in, is built.
+        self.b.switch_to_block(switch_block);
+        self.entry_switch = Some(switch_block);
         let entries = self.plan.chunks.chunks[self.chunk].entries.clone();
         let mut switch = cranelift_frontend::Switch::new();
         let mut cases = Vec::new();
@@ -185,9 +202,7 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
             cases.push((e, case));
         }
         let none = self.halt_block(halt_code(HaltReason::InvalidJump));
-        let which = self.b.ins().uextend(types::I64, which);
-        switch.emit(&mut self.b, which, none);
-        self.b.seal_block(entry);
+        switch.emit(&mut self.b, n, none);
         for (e, case) in cases {
             self.continue_in(case);
             let block = self.blocks[e].expect("entries are in their chunk");
@@ -197,7 +212,7 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
                 let halt = self.halt_block(halt_code(HaltReason::StackUnderflow));
                 self.b.ins().jump(halt, &[]);
             } else if anchor_takes_height(self.plan, e) {
-                self.b.ins().jump(block, &[height.into()]);
+                self.b.ins().jump(block, &[h.into()]);
             } else {
                 self.b.ins().jump(block, &[]);
             }
@@ -633,52 +648,6 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
     fn block_at(&self, pc: usize) -> Option<usize> {
         self.plan.an.block_at(pc).filter(|&i| self.runs(i))
     }
-}
-
-/// Builds the contract's dispatch function in `b` (signature
-/// [`chunk_signature`], the target pc in place of the entry number): a
-/// switch over every JUMPDEST a computed jump can enter, each a tail call
-/// into the chunk holding it.
-pub fn emit_dispatch_function(
-    mut b: FunctionBuilder<'_>,
-    plan: &Plan<'_, '_>,
-    chunks: &[FuncRef],
-    config: cranelift_codegen::isa::TargetFrontendConfig,
-) {
-    let entry = b.create_block();
-    b.append_block_params_for_function_params(entry);
-    b.switch_to_block(entry);
-    b.seal_block(entry);
-    let p = b.block_params(entry).to_vec();
-    let (ctx, stack, gas, height, pc) = (p[0], p[1], p[2], p[3], p[4]);
-    let invalid = b.create_block();
-    b.set_cold_block(invalid);
-    let mut switch = cranelift_frontend::Switch::new();
-    let mut cases = Vec::new();
-    for &t in &plan.cfg.dispatch_targets {
-        let (Some(c), Some(n)) = (plan.chunks.of_block[t], plan.chunks.entry_index(t)) else {
-            continue;
-        };
-        let case = b.create_block();
-        switch.set_entry(plan.an.blocks[t].start as u128, case);
-        cases.push((case, c, n));
-    }
-    let pc = b.ins().uextend(types::I64, pc);
-    switch.emit(&mut b, pc, invalid);
-    for (case, c, n) in cases {
-        b.switch_to_block(case);
-        b.seal_block(case);
-        let n = b.ins().iconst(types::I32, n as i64);
-        b.ins()
-            .return_call(chunks[c], &[ctx, stack, gas, height, n]);
-    }
-    b.switch_to_block(invalid);
-    b.seal_block(invalid);
-    let code = b
-        .ins()
-        .iconst(types::I32, halt_code(HaltReason::InvalidJump) as i64);
-    b.ins().return_(&[code]);
-    b.finalize(config);
 }
 
 /// The signature of a chunk's function: `(ctx, stack, gas, height, entry)
