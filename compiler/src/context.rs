@@ -5,7 +5,7 @@
 //! offsets given here; everything else is only touched by the runtime shims.
 
 use crate::shims::{ShimTable, SHIM_TABLE};
-use cevm_runtime::{ops, Bytes, Frame, HaltReason, Host, Status, SuccessReason, U256};
+use cevm_runtime::{Bytes, Frame, HaltReason, Host, Message, Status, SuccessReason, U256};
 
 /// Exit and return codes shared by native code and the shims.
 ///
@@ -112,12 +112,11 @@ pub struct JitContext<'f, 'a> {
     pub input_ptr: *const u8,
     /// Bytes of call data (CALLDATASIZE).
     pub input_len: u64,
-    /// CALLVALUE.
-    pub callvalue: U256,
-    /// CALLER as a word.
-    pub caller: U256,
-    /// ADDRESS as a word.
-    pub address: U256,
+    /// The frame's message: native code reads CALLVALUE, CALLER and
+    /// ADDRESS from it (at [`offsets::MSG_VALUE`], [`offsets::MSG_CALLER`],
+    /// [`offsets::MSG_ADDRESS`]) rather than from words copied here when
+    /// the frame starts, which most frames never read.
+    pub msg: *const Message<'a>,
     /// The call data's last 32 bytes (zero-filled in front when it is
     /// shorter), then 32 zero bytes: CALLDATALOAD reads a word that runs
     /// past the end of the call data from here, already zero-padded.
@@ -151,9 +150,7 @@ impl<'f, 'a> JitContext<'f, 'a> {
             shims: &SHIM_TABLE,
             input_ptr: frame.msg.input.as_ptr(),
             input_len: frame.msg.input.len() as u64,
-            callvalue: ops::callvalue(frame),
-            caller: ops::caller(frame),
-            address: ops::address(frame),
+            msg: frame.msg,
             input_tail: input_tail(frame.msg.input),
             stack,
             frame,
@@ -214,7 +211,7 @@ fn input_tail(input: &[u8]) -> [u8; 64] {
 
 /// Byte offsets of the fields native code accesses.
 pub mod offsets {
-    use super::JitContext;
+    use super::{JitContext, Message};
     use std::mem::offset_of;
 
     /// [`JitContext::gas`].
@@ -243,12 +240,14 @@ pub mod offsets {
     pub const INPUT_PTR: i32 = offset_of!(JitContext<'static, 'static>, input_ptr) as i32;
     /// [`JitContext::input_len`].
     pub const INPUT_LEN: i32 = offset_of!(JitContext<'static, 'static>, input_len) as i32;
-    /// [`JitContext::callvalue`].
-    pub const CALLVALUE: i32 = offset_of!(JitContext<'static, 'static>, callvalue) as i32;
-    /// [`JitContext::caller`].
-    pub const CALLER: i32 = offset_of!(JitContext<'static, 'static>, caller) as i32;
-    /// [`JitContext::address`].
-    pub const ADDRESS: i32 = offset_of!(JitContext<'static, 'static>, address) as i32;
+    /// [`JitContext::msg`].
+    pub const MSG: i32 = offset_of!(JitContext<'static, 'static>, msg) as i32;
+    /// [`Message::value`] (CALLVALUE, four limbs).
+    pub const MSG_VALUE: i32 = offset_of!(Message<'static>, value) as i32;
+    /// [`Message::caller`] (CALLER, 20 bytes big-endian).
+    pub const MSG_CALLER: i32 = offset_of!(Message<'static>, caller) as i32;
+    /// [`Message::address`] (ADDRESS, 20 bytes big-endian).
+    pub const MSG_ADDRESS: i32 = offset_of!(Message<'static>, address) as i32;
     /// [`JitContext::input_tail`].
     pub const INPUT_TAIL: i32 = offset_of!(JitContext<'static, 'static>, input_tail) as i32;
 }

@@ -1,6 +1,6 @@
 //! Environment opcodes compiled code answers without the runtime: the
-//! call's value, caller and address (copied into the context when the frame
-//! starts), the call data's size, and CALLDATALOAD (read in place, or from
+//! call's value, caller and address (read from the frame's message), the
+//! call data's size, and CALLDATALOAD (read in place, or from
 //! the context's zero-padded copy of the call data's end; a runtime call in
 //! code that runs once, past the first few).
 
@@ -23,10 +23,9 @@ impl Lowering<'_, '_, '_, '_> {
     /// inline; returns whether it was.
     pub(super) fn lower_environment(&mut self, code: u8) -> bool {
         match code {
-            op::CALLVALUE => self.push_context_word(offsets::CALLVALUE, 4),
-            // Addresses are 160 bits: the top limb is zero.
-            op::CALLER => self.push_context_word(offsets::CALLER, 3),
-            op::ADDRESS => self.push_context_word(offsets::ADDRESS, 3),
+            op::CALLVALUE => self.push_callvalue(),
+            op::CALLER => self.push_message_address(offsets::MSG_CALLER),
+            op::ADDRESS => self.push_message_address(offsets::MSG_ADDRESS),
             op::CALLDATASIZE => {
                 let len = self.context_i64(offsets::INPUT_LEN);
                 let w = self.u64_word(len);
@@ -44,16 +43,33 @@ impl Lowering<'_, '_, '_, '_> {
         self.b.ins().load(types::I64, flags, self.ctx_ptr, offset)
     }
 
-    /// Pushes the word the context holds at `offset` (its low `limbs` limbs;
-    /// the others are zero).
-    fn push_context_word(&mut self, offset: i32, limbs: usize) {
+    /// CALLVALUE: the message's value, four limbs.
+    fn push_callvalue(&mut self) {
+        let msg = self.context_i64(offsets::MSG);
+        let flags = MemFlagsData::trusted().with_readonly();
         let w: Word = std::array::from_fn(|i| {
-            if i < limbs {
-                self.context_i64(offset + 8 * i as i32)
-            } else {
-                self.zero
-            }
+            let offset = offsets::MSG_VALUE + 8 * i as i32;
+            self.b.ins().load(types::I64, flags, msg, offset)
         });
+        self.push_word(w);
+    }
+
+    /// CALLER or ADDRESS: the message's address at `offset`, 20 bytes
+    /// big-endian, as a word (the top limb is zero).
+    fn push_message_address(&mut self, offset: i32) {
+        let msg = self.context_i64(offsets::MSG);
+        // Fixed for the frame; the 8-byte halves are not 8-byte aligned.
+        let flags = MemFlagsData::new().with_notrap().with_readonly();
+        let low = self.b.ins().load(types::I64, flags, msg, offset + 12);
+        let middle = self.b.ins().load(types::I64, flags, msg, offset + 4);
+        let high = self.b.ins().load(types::I32, flags, msg, offset);
+        let high = self.b.ins().bswap(high);
+        let w = [
+            self.b.ins().bswap(low),
+            self.b.ins().bswap(middle),
+            self.b.ins().uextend(types::I64, high),
+            self.zero,
+        ];
         self.push_word(w);
     }
 
