@@ -74,9 +74,6 @@ pub(crate) struct Lowering<'p, 'a, 'c, 'b> {
     halt_blocks: HashMap<u32, Block>,
     /// The dispatch over JUMPDESTs, with parameters (target, height).
     dispatch: Option<Block>,
-    /// The switch over the chunk's entries, with parameters (height, entry
-    /// number): the function's start and the dispatch go through it.
-    entry_switch: Option<Block>,
     /// Shared block returning the code a runtime call left in the context.
     exit_from_ctx: Option<Block>,
     scratch: StackSlot,
@@ -165,7 +162,6 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
             blocks,
             halt_blocks: HashMap::new(),
             dispatch: None,
-            entry_switch: None,
             exit_from_ctx: None,
             scratch,
             vs,
@@ -180,19 +176,8 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
 
     /// The function's entry: a switch on the entry number over the chunk's
     /// entries, each entered at the height passed (nothing else: an entry
-    /// anchor takes no items). The dispatch enters through the same switch.
+    /// anchor takes no items).
     fn enter_chunk(&mut self, entry: Block, height: Value, which: Value) {
-        let switch_block = self.b.create_block();
-        let h = self.b.append_block_param(switch_block, types::I64);
-        let n = self.b.append_block_param(switch_block, types::I64);
-        let which = self.b.ins().uextend(types::I64, which);
-        self.b
-            .ins()
-            .jump(switch_block, &[height.into(), which.into()]);
-        self.b.seal_block(entry);
-        // Sealed once the dispatch, its other way in, is built.
-        self.b.switch_to_block(switch_block);
-        self.entry_switch = Some(switch_block);
         let entries = self.plan.chunks.chunks[self.chunk].entries.clone();
         let mut switch = cranelift_frontend::Switch::new();
         let mut cases = Vec::new();
@@ -202,7 +187,9 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
             cases.push((e, case));
         }
         let none = self.halt_block(halt_code(HaltReason::InvalidJump));
-        switch.emit(&mut self.b, n, none);
+        let which = self.b.ins().uextend(types::I64, which);
+        switch.emit(&mut self.b, which, none);
+        self.b.seal_block(entry);
         for (e, case) in cases {
             self.continue_in(case);
             let block = self.blocks[e].expect("entries are in their chunk");
@@ -212,7 +199,7 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
                 let halt = self.halt_block(halt_code(HaltReason::StackUnderflow));
                 self.b.ins().jump(halt, &[]);
             } else if anchor_takes_height(self.plan, e) {
-                self.b.ins().jump(block, &[h.into()]);
+                self.b.ins().jump(block, &[height.into()]);
             } else {
                 self.b.ins().jump(block, &[]);
             }
