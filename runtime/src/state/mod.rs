@@ -545,8 +545,12 @@ impl<DB: Database> State<DB> {
             Entry::Occupied(entry) => {
                 let account = entry.into_mut();
                 let old = account.balance;
-                account.balance = change(old);
-                (old, account.balance)
+                // The new balance from the register it is computed in, not
+                // read back from the account: a 16-byte load of the limbs
+                // just stored 8 bytes at a time waits for the stores.
+                let new = change(old);
+                account.balance = new;
+                (old, new)
             }
             Entry::Vacant(entry) => {
                 let new = change(U256::ZERO);
