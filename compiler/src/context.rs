@@ -87,17 +87,19 @@ pub struct JitContext<'f, 'a> {
     pub gas_reserve: u64,
     /// Base of the frame memory.
     pub mem_ptr: *mut u8,
-    /// Length of the frame memory in bytes.
-    pub mem_len: u64,
-    /// Bytes of the memory buffer that exist, zero past `mem_len`: native
-    /// code expands memory up to here without the runtime.
+    /// Bytes of memory the frame has touched: the EVM memory size (MSIZE)
+    /// is this rounded up to a word. Native code raises it itself when it
+    /// reads or writes past it within `mem_zeroed`, without charging gas:
+    /// the runtime charges the expansion when it next sees the gas
+    /// ([`JitContext::settle_memory`]), before anything observes it.
+    pub mem_end: u64,
+    /// Bytes of the memory buffer that exist, zero past the frame memory's
+    /// length: native code touches memory up to here without the runtime.
     pub mem_zeroed: u64,
-    /// Gas the memory so far cost (`3·w + w²/512` for its `w` words):
-    /// native code charges an expansion as the new cost less this.
+    /// Gas the frame memory's length cost (`3·w + w²/512` for its `w`
+    /// words): GAS counts an expansion not charged yet as the cost of
+    /// `mem_end` less this.
     pub mem_cost: u64,
-    /// Where the frame memory keeps its length ([`cevm_runtime::frame::Memory::len_slot`]):
-    /// native code that expands memory stores the new length there and in `mem_len`.
-    pub mem_len_slot: *mut usize,
     /// Stack height, written by native code at each block exit, before each
     /// shim that reads the stack, and at the end.
     pub stack_len: u64,
@@ -140,10 +142,9 @@ impl<'f, 'a> JitContext<'f, 'a> {
             gas: counter,
             gas_reserve: remaining - counter,
             mem_ptr: std::ptr::null_mut(),
-            mem_len: 0,
+            mem_end: 0,
             mem_zeroed: 0,
             mem_cost: 0,
-            mem_len_slot: std::ptr::null_mut(),
             stack_len: 0,
             jump_target: 0,
             exit_code: exit::CONTINUE,
@@ -162,15 +163,62 @@ impl<'f, 'a> JitContext<'f, 'a> {
     }
 
     /// Re-reads the memory base, length and zeroed size after the memory
-    /// may have grown.
+    /// may have grown (the runtime's view: nothing is left to charge).
     #[inline]
     pub fn refresh_memory(&mut self) {
         let memory = &mut self.frame.memory;
-        self.mem_len = memory.len() as u64;
+        let len = memory.len() as u64;
+        self.mem_end = len;
         self.mem_zeroed = memory.zeroed_len() as u64;
-        self.mem_cost = cevm_runtime::frame::memory_cost(self.mem_len / 32);
+        self.mem_cost = cevm_runtime::frame::memory_cost(len / 32);
         self.mem_ptr = memory.as_mut_ptr();
-        self.mem_len_slot = memory.len_slot();
+    }
+
+    /// Re-reads the memory buffer's base and zeroed size after it may have
+    /// grown (the length and what native code touched are as they were).
+    #[inline]
+    pub fn refresh_buffer(&mut self) {
+        let memory = &mut self.frame.memory;
+        self.mem_zeroed = memory.zeroed_len() as u64;
+        self.mem_ptr = memory.as_mut_ptr();
+    }
+
+    /// Charges the memory native code touched past the frame memory's
+    /// length since the runtime last saw it ([`JitContext::mem_end`]) and
+    /// raises the length to cover it. The gas must be in the frame
+    /// ([`JitContext::gas_to_frame`]). Out of gas means the frame halts:
+    /// the EVM would have halted at the access (nothing observable ran
+    /// since: native code settles before anything observes gas).
+    #[inline]
+    pub fn settle_memory(&mut self) -> Result<(), HaltReason> {
+        let frame = &mut *self.frame;
+        frame.memory.expand_to(&mut frame.gas, self.mem_end)
+    }
+
+    /// The exit code of a frame whose native code returned `code`, after
+    /// settling the memory it touched without the runtime: a frame ending
+    /// successfully pays for it (or halts out of gas: only STOP can end with
+    /// some unpaid, the runtime settles before every other ending), and in
+    /// any case the frame memory's length covers every byte native code may
+    /// have written, which are zeroed again when its buffer is recycled.
+    pub fn finish_memory(&mut self, code: u32) -> u32 {
+        let end = self.mem_end;
+        if end <= self.frame.memory.len() as u64 {
+            return code;
+        }
+        let mut code = code;
+        if !matches!(status_of(code), Some(Status::Halt(_)) | None) {
+            self.gas_to_frame();
+            match self.settle_memory() {
+                Ok(()) => {
+                    self.gas_from_frame();
+                    return code;
+                }
+                Err(reason) => code = halt_code(reason),
+            }
+        }
+        self.frame.memory.cover_unpaid(end);
+        code
     }
 
     /// Copies native code's gas counter into the frame.
@@ -220,14 +268,12 @@ pub mod offsets {
     pub const GAS_RESERVE: i32 = offset_of!(JitContext<'static, 'static>, gas_reserve) as i32;
     /// [`JitContext::mem_ptr`].
     pub const MEM_PTR: i32 = offset_of!(JitContext<'static, 'static>, mem_ptr) as i32;
-    /// [`JitContext::mem_len`].
-    pub const MEM_LEN: i32 = offset_of!(JitContext<'static, 'static>, mem_len) as i32;
+    /// [`JitContext::mem_end`].
+    pub const MEM_END: i32 = offset_of!(JitContext<'static, 'static>, mem_end) as i32;
     /// [`JitContext::mem_zeroed`].
     pub const MEM_ZEROED: i32 = offset_of!(JitContext<'static, 'static>, mem_zeroed) as i32;
     /// [`JitContext::mem_cost`].
     pub const MEM_COST: i32 = offset_of!(JitContext<'static, 'static>, mem_cost) as i32;
-    /// [`JitContext::mem_len_slot`].
-    pub const MEM_LEN_SLOT: i32 = offset_of!(JitContext<'static, 'static>, mem_len_slot) as i32;
     /// [`JitContext::stack_len`].
     pub const STACK_LEN: i32 = offset_of!(JitContext<'static, 'static>, stack_len) as i32;
     /// [`JitContext::jump_target`].

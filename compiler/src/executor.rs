@@ -217,6 +217,7 @@ pub unsafe fn run_entry(
         // SAFETY: the context and the stack outlive the call; the function
         // was compiled with the `EntryFn` signature and never unwinds.
         let rc = unsafe { entry(&mut ctx, stack_ptr) };
+        let rc = ctx.finish_memory(rc);
         let output = std::mem::take(&mut ctx.output);
         (rc, ctx.gas_left(), output)
     };

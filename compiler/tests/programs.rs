@@ -334,6 +334,177 @@ fn grown_memory_reads_zero_after_a_dirty_frame() {
     }
 }
 
+/// Straight-line code (each instruction runs once in a frame) running
+/// `access` on the top item `count` times, starting at offset `start` and
+/// adding a step read from the call data (unknown to the compiler) after
+/// each, then `ending`.
+fn straight_accesses(access: &str, start: &str, count: usize, ending: &str) -> String {
+    let mut src = format!("PUSH0 CALLDATALOAD PUSH {start} ");
+    for _ in 0..count {
+        src.push_str(access);
+        src.push_str(" DUP2 ADD ");
+    }
+    src.push_str(ending);
+    src
+}
+
+/// The endings memory growth must be settled by: the end of the frame
+/// (STOP), RETURN, REVERT, runtime calls that read memory or gas, GAS and
+/// MSIZE, and halts.
+const GROWTH_ENDINGS: [&str; 7] = [
+    "STOP",
+    "POP POP MSIZE PUSH0 RETURN",
+    "POP POP GAS PUSH0 MSTORE MSIZE PUSH 32 MSTORE PUSH 64 PUSH0 REVERT",
+    "POP POP MSIZE PUSH0 KECCAK256 PUSH0 MSTORE PUSH 32 PUSH0 RETURN",
+    "POP POP PUSH 64 PUSH 0 MSIZE MCOPY MSIZE PUSH0 RETURN",
+    "INVALID",
+    "PUSH 3 JUMP",
+];
+
+/// Memory growing in code that runs once (compiled code touches the
+/// zeroed-ahead buffer and has the runtime charge for it later, or calls
+/// the runtime past it): gas left, output and halts equal the
+/// interpreter's at every gas limit around the amount used, so also where
+/// an expansion runs out of gas, whatever settles it.
+#[test]
+fn memory_growth_in_code_that_runs_once_is_exact() {
+    let b = Backends::new();
+    let accesses = [
+        "DUP1 DUP1 MSTORE",
+        "DUP1 MLOAD POP",
+        "DUP1 DUP1 MSTORE8",
+        "DUP1 MLOAD DUP2 MSTORE",
+    ];
+    let minus_32 = U256::MAX - U256::from(31);
+    for access in accesses {
+        for (start, step, count) in [
+            ("0", U256::from(32), 40),
+            ("0", U256::from(1), 70),
+            ("5", U256::from(31), 50),
+            ("0", U256::from(16), 60),
+            ("0", U256::from(1000), 30),
+            ("0x3000", U256::from(4095), 12),
+            ("0xfe0", U256::from(32), 8),
+            ("0x2000", minus_32, 20),
+            ("0", U256::ZERO, 3),
+        ] {
+            let input = step.to_be_bytes::<32>();
+            for ending in GROWTH_ENDINGS {
+                let src = straight_accesses(access, start, count, ending);
+                sweep(&b, &src, &input);
+            }
+        }
+        // Offsets no memory can reach: out of gas at the first access.
+        for start in [
+            "0xffffff00",
+            "0x100000000",
+            "0xffffffffffffffe0",
+            "0xffffffffffffffff",
+            "0x10000000000000000",
+            "0x8000000000000000000000000000000000000000000000000000000000000000",
+        ] {
+            let src = straight_accesses(access, start, 3, "STOP");
+            let run = sweep(&b, &src, &U256::from(32).to_be_bytes::<32>());
+            assert_eq!(run.0.status, Status::Halt(HaltReason::OutOfGas), "{src}");
+        }
+    }
+}
+
+/// Memory growing in a loop, then each of the endings that settle it.
+#[test]
+fn memory_growth_in_loops_is_settled_by_every_ending() {
+    let b = Backends::new();
+    for ending in GROWTH_ENDINGS {
+        for (step, count) in [(32, 40), (1000, 30), (4095, 12)] {
+            let src = format!(
+                "PUSH 1 PUSH0 PUSH {count}
+                 loop: JUMPDEST DUP1 ISZERO PUSH @end JUMPI
+                   DUP2 DUP1 MSTORE
+                   PUSH 1 SWAP1 SUB SWAP1 PUSH {step} ADD SWAP1 PUSH @loop JUMP
+                 end: JUMPDEST POP {ending}"
+            );
+            sweep(&b, &src, &[]);
+        }
+    }
+}
+
+/// Bytes compiled code wrote past the length it has not had charged yet
+/// survive the buffer's move to the thread's kept large buffer, which an
+/// access past the buffer can cause.
+#[test]
+fn unsettled_memory_survives_a_move_to_the_large_buffer() {
+    let b = Backends::new();
+    // Leaves a large buffer (128 KiB) kept for the thread.
+    let large = assemble("PUSH 1 PUSH 0x1ffe0 MSTORE STOP").unwrap();
+    // Writes a word every 512 bytes up to 16 KiB, then one past 16 KiB
+    // (whatever buffer the pool gave it, the last access goes past it),
+    // and returns the first 16 KiB + 32.
+    let mut src = String::new();
+    for i in 0..32u64 {
+        src.push_str(&format!("PUSH {} PUSH {} MSTORE ", i + 1, i * 512));
+    }
+    src.push_str("PUSH 7 PUSH 0x5000 MSTORE PUSH 0x4020 PUSH0 RETURN");
+    let write = assemble(&src).unwrap();
+    for _ in 0..3 {
+        assert!(b
+            .run(&large, SpecId::Cancun, 10_000_000, &[])
+            .0
+            .status
+            .is_success());
+        let run = b.run(&write, SpecId::Cancun, 10_000_000, &[]);
+        assert!(run.0.status.is_success());
+        for i in 0..32usize {
+            let word = U256::from_be_slice(&run.0.output[i * 512..i * 512 + 32]);
+            assert_eq!(word, U256::from(i + 1));
+        }
+    }
+}
+
+/// Memory a frame grows into reads as zero after a frame that wrote all
+/// over its buffer and halted before the runtime charged for it.
+#[test]
+fn grown_memory_reads_zero_after_a_frame_halted_unsettled() {
+    let b = Backends::new();
+    for halt in [
+        "INVALID",
+        "PUSH 3 JUMP",
+        "PUSH0 PUSH0 PUSH0 PUSH0 PUSH0 PUSH0 PUSH0 CALL",
+    ] {
+        // All ones over 8 KiB, straight-line and in a loop, then a halt
+        // (the CALL with gas enough for everything but the memory).
+        let mut straight = String::from("PUSH0 NOT ");
+        for i in 0..256u64 {
+            straight.push_str(&format!("DUP1 PUSH {} MSTORE ", i * 32));
+        }
+        straight.push_str(halt);
+        let looped = format!(
+            "PUSH0 PUSH 256
+             loop: JUMPDEST DUP1 ISZERO PUSH @end JUMPI
+               PUSH0 NOT DUP3 MSTORE
+               PUSH 1 SWAP1 SUB SWAP1 PUSH 32 ADD SWAP1 PUSH @loop JUMP
+             end: JUMPDEST POP POP {halt}"
+        );
+        let read = assemble(
+            "PUSH0 PUSH0 PUSH 256
+             loop: JUMPDEST DUP1 ISZERO PUSH @end JUMPI
+               DUP2 MLOAD DUP4 OR SWAP3 POP
+               PUSH 1 SWAP1 SUB SWAP1 PUSH 32 ADD SWAP1 PUSH @loop JUMP
+             end: JUMPDEST POP POP PUSH0 MSTORE PUSH 32 PUSH0 RETURN",
+        )
+        .unwrap();
+        for dirty in [straight, looped] {
+            let dirty = assemble(&dirty).unwrap_or_else(|e| panic!("{e}: {dirty}"));
+            // Around the gas that pays for the static part but not the
+            // memory (the CALL then halts where it settles), and plenty.
+            for gas in (1_000..8_000).step_by(250).chain([10_000_000]) {
+                b.run(&dirty, SpecId::Cancun, gas, &[]);
+                let run = b.run(&read, SpecId::Cancun, 10_000_000, &[]);
+                assert_eq!(returned_word(&run), U256::ZERO);
+            }
+        }
+    }
+}
+
 /// CALLDATALOAD at every offset around the end of call data of every
 /// length around 32 bytes, and at offsets of 2^64 and more, with a constant
 /// offset in code that runs once and with an offset from the call data in a

@@ -245,9 +245,10 @@ pub unsafe fn read_word(slot: *const U256) -> U256 {
 ///
 /// The buffer is zeroed ahead of the length: every byte from [`Memory::len`]
 /// up to [`Memory::zeroed_len`] is zero, and the buffer grows by doubling.
-/// Most expansions then only raise the length and charge gas, which
-/// compiled code does inline ([`Memory::len_slot`]); only an expansion past
-/// the zeroed part calls into the runtime.
+/// Most expansions then only raise the length and charge gas; compiled
+/// code touches the zeroed part without the runtime and has the runtime
+/// charge for it later; only an expansion past the zeroed part calls into
+/// the runtime at once.
 ///
 /// The buffers are recycled through a small per-thread pool, like the stack
 /// areas: most frames touch a few hundred bytes, and allocating and
@@ -407,13 +408,14 @@ impl Memory {
         self.data.as_mut_ptr()
     }
 
-    /// Where the length is kept, for compiled code that expands memory
-    /// inline: it may store there any multiple of 32 between the current
-    /// length and [`Memory::zeroed_len`], after charging the expansion's
-    /// gas. The place does not move while the memory does not.
-    #[inline]
-    pub fn len_slot(&mut self) -> *mut usize {
-        &mut self.len
+    /// Raises the length to cover the first `end` bytes (as far as the
+    /// buffer goes) without charging gas: for a frame that ended with
+    /// bytes compiled code wrote past the length and never paid for (it
+    /// halted), so that they are zeroed again when the buffer is recycled.
+    pub fn cover_unpaid(&mut self, end: u64) {
+        // The buffer's size is a multiple of 32 (it only grows to lengths).
+        let end = end.min(self.data.len() as u64) as usize;
+        self.len = self.len.max(end.div_ceil(32) * 32);
     }
 
     /// Makes sure `[offset, offset + len)` is addressable, charging expansion
@@ -455,29 +457,51 @@ impl Memory {
         let old_words = (self.len / 32) as u64;
         gas.charge(memory_cost(new_words) - memory_cost(old_words))?;
         let new_len = new_words as usize * 32;
-        // Only frames outgrowing what the small pool keeps go for the large
-        // buffer (one frame at a time can hold it; small frames, as in deep
-        // call chains, would pass it around for nothing).
-        if new_len > self.data.len() && new_len > MEMORY_POOL_MAX_CAPACITY {
-            self.take_large_buffer(new_len);
-        }
-        if new_len > self.data.len() {
-            // Doubling keeps the expansions that reach the runtime few.
-            let zeroed = new_len
-                .max(2 * self.data.len())
-                .max(MEMORY_MIN_ZEROED)
-                .min(MAX_MEMORY as usize)
-                .max(new_len);
-            self.data.resize(zeroed, 0);
-        }
+        self.make_room(new_len, self.len);
         self.len = new_len;
         Ok(())
     }
 
+    /// Makes the zeroed buffer at least `end` bytes long without charging
+    /// gas or changing the length, keeping the first `used` bytes (at least
+    /// the length: compiled code writes past the length within the buffer
+    /// and has the expansion charged later). Out of gas past
+    /// [`MAX_MEMORY`].
+    pub fn reserve(&mut self, end: u64, used: u64) -> Result<(), HaltReason> {
+        if end > MAX_MEMORY {
+            return Err(HaltReason::OutOfGas);
+        }
+        let needed = end.div_ceil(32) as usize * 32;
+        let used = (used.min(self.data.len() as u64) as usize).max(self.len);
+        self.make_room(needed, used);
+        Ok(())
+    }
+
+    /// Makes the buffer at least `needed` bytes (a multiple of 32) long,
+    /// keeping its first `used` bytes.
+    fn make_room(&mut self, needed: usize, used: usize) {
+        // Only frames outgrowing what the small pool keeps go for the large
+        // buffer (one frame at a time can hold it; small frames, as in deep
+        // call chains, would pass it around for nothing).
+        if needed > self.data.len() && needed > MEMORY_POOL_MAX_CAPACITY {
+            self.take_large_buffer(needed, used);
+        }
+        if needed > self.data.len() {
+            // Doubling keeps the expansions that reach the runtime few.
+            let zeroed = needed
+                .max(2 * self.data.len())
+                .max(MEMORY_MIN_ZEROED)
+                .min(MAX_MEMORY as usize)
+                .max(needed);
+            self.data.resize(zeroed, 0);
+        }
+    }
+
     /// Moves to the thread's kept large buffer if it is zeroed up to
-    /// `needed` bytes (and so larger than this one), handing this one back.
+    /// `needed` bytes (and so larger than this one), carrying over the
+    /// first `used` bytes and handing this one back.
     #[cold]
-    fn take_large_buffer(&mut self, needed: usize) {
+    fn take_large_buffer(&mut self, needed: usize, used: usize) {
         let Ok(Some(mut large)) = LARGE_MEMORY.try_with(|large| {
             let mut large = large.borrow_mut();
             match large.as_ref() {
@@ -487,9 +511,9 @@ impl Memory {
         }) else {
             return;
         };
-        large[..self.len].copy_from_slice(&self.data[..self.len]);
+        large[..used].copy_from_slice(&self.data[..used]);
         let small = std::mem::replace(&mut self.data, large);
-        recycle(small, self.len);
+        recycle(small, used);
     }
 
     /// Bytes `[offset, offset + len)`; the range must have been expanded.
@@ -602,6 +626,48 @@ mod tests {
             // Dropped dirty throughout: kept, zeroed, for the next round.
             m.as_mut_slice().fill(0xff);
         }
+    }
+
+    /// What compiled code does: writes past the length within the zeroed
+    /// buffer, reserves a larger buffer without paying (the bytes written
+    /// carried over, also into the kept large buffer), and either pays
+    /// later or ends unpaid with the length raised over what it wrote; the
+    /// next frames' memory reads zero either way.
+    #[test]
+    fn unpaid_writes_survive_reserve_and_are_zeroed_on_release() {
+        let mut g = Gas::new(u64::MAX);
+        for round in 0..4 {
+            let mut m = Memory::new();
+            m.reserve(64, 0).unwrap();
+            assert_eq!(m.len(), 0);
+            assert!(m.zeroed_len() >= 64);
+            let zeroed = m.zeroed_len();
+            // SAFETY: the pointer covers `zeroed_len` bytes.
+            let buf = unsafe { std::slice::from_raw_parts_mut(m.as_mut_ptr(), zeroed) };
+            assert!(buf.iter().all(|&b| b == 0), "round {round}");
+            buf[..zeroed].fill(0xa5);
+            // Past the buffer (into the large one from round 1 on): the
+            // unpaid bytes are kept.
+            m.reserve(1 << 20, zeroed as u64).unwrap();
+            assert_eq!(m.len(), 0);
+            // SAFETY: as above.
+            let buf = unsafe { std::slice::from_raw_parts(m.as_mut_ptr(), m.zeroed_len()) };
+            assert!(buf[..zeroed].iter().all(|&b| b == 0xa5), "round {round}");
+            assert!(buf[zeroed..].iter().all(|&b| b == 0), "round {round}");
+            if round % 2 == 0 {
+                let before = g.used();
+                m.expand_to(&mut g, zeroed as u64).unwrap();
+                assert_eq!(g.used() - before, memory_cost(zeroed as u64 / 32));
+            } else {
+                m.cover_unpaid(zeroed as u64 - 7);
+            }
+            assert_eq!(m.len(), zeroed, "round {round}");
+            // Dropped with the bytes written: zeroed for the next round.
+        }
+        assert_eq!(
+            Memory::new().reserve(MAX_MEMORY + 1, 0),
+            Err(HaltReason::OutOfGas)
+        );
     }
 
     #[test]

@@ -28,7 +28,7 @@ use std::path::PathBuf;
 
 /// Bump by hand when compiled code's contract with the runtime changes in a
 /// way the fingerprint below cannot see (the meaning of a shim argument, say).
-const ABI_REVISION: u64 = 10;
+const ABI_REVISION: u64 = 11;
 
 const fn mix(hash: u64, value: u64) -> u64 {
     fnv1a(hash, &value.to_le_bytes())
@@ -46,10 +46,9 @@ pub const AOT_ABI_VERSION: u64 = {
     h = mix(h, offsets::GAS as u64);
     h = mix(h, offsets::GAS_RESERVE as u64);
     h = mix(h, offsets::MEM_PTR as u64);
-    h = mix(h, offsets::MEM_LEN as u64);
+    h = mix(h, offsets::MEM_END as u64);
     h = mix(h, offsets::MEM_ZEROED as u64);
     h = mix(h, offsets::MEM_COST as u64);
-    h = mix(h, offsets::MEM_LEN_SLOT as u64);
     h = mix(h, offsets::STACK_LEN as u64);
     h = mix(h, offsets::JUMP_TARGET as u64);
     h = mix(h, offsets::EXIT_CODE as u64);

@@ -1,7 +1,14 @@
-//! MLOAD, MSTORE and MSTORE8: an inline fast path when the access lies
-//! inside the current memory; in code that can run more than once, inline
-//! expansion (gas charged exactly) when it grows memory within the
+//! MLOAD, MSTORE and MSTORE8: inline whenever the access lies within the
 //! runtime's zeroed-ahead buffer; a cold runtime call otherwise.
+//!
+//! An access past the end of memory only raises the context's `mem_end`
+//! (MSIZE is it rounded up to a word): the expansion's gas is charged by the
+//! runtime when it next sees the gas, at every runtime call and at the end
+//! of the frame ([`crate::context::JitContext::settle_memory`]), and GAS
+//! counts it inline. Nothing between the access and then observes gas or
+//! has an effect a halt would not undo, as with the lazily tested static
+//! gas (see [`crate::passes::plan`]): if the expansion was more than the gas
+//! left, the frame halts there instead, with the same result.
 //!
 //! Memory never shrinks, so once an access at a constant offset has
 //! succeeded in a block, later accesses in the block that end no further
@@ -14,7 +21,7 @@ use crate::context::offsets;
 use crate::shims::Shim;
 use cevm_runtime::frame::{MEMORY_QUADRATIC_DIVISOR, MEMORY_WORD_GAS};
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, Block, InstBuilder, MemFlagsData, Value};
+use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Value};
 
 impl Lowering<'_, '_, '_, '_> {
     /// Pops the offset operand and makes `[offset, offset + len)` addressable;
@@ -49,12 +56,16 @@ impl Lowering<'_, '_, '_, '_> {
     /// Makes `[offset, offset + len)` addressable and returns the host address
     /// of its first byte.
     ///
-    /// An access inside memory costs a compare. Otherwise, in code that can
-    /// run more than once, an expansion within the runtime's zeroed-ahead
-    /// buffer with gas enough is charged and recorded inline
-    /// ([`Self::grow_inline`]). Anything else (offsets of 2^32 and more, a
-    /// buffer to enlarge, out of gas, and every expansion in code that runs
-    /// once) takes a cold runtime call that decides as the interpreter does.
+    /// Inside the zeroed-ahead buffer the access only raises `mem_end`. In
+    /// code that can run more than once, an access inside `mem_end` already
+    /// costs one compare and the raise is a block of its own; in code that
+    /// runs once, `mem_end` is raised unconditionally (a second branch would
+    /// be one more block boundary, where the single-pass register allocator
+    /// spills everything live, on every access). Offsets of 2^32 and more
+    /// and accesses past the buffer take a cold runtime call, which decides
+    /// as the interpreter does. The call takes the offset's limbs, live
+    /// anyway, rather than values of the test (which would then be live
+    /// into the cold path: spilled on every access by that allocator).
     fn memory_address(&mut self, offset: Word, len: i64) -> Value {
         // Offsets of 2^32 and more never fit (memory is capped at 4 GiB).
         let high = self.b.ins().bor(offset[1], offset[2]);
@@ -62,38 +73,78 @@ impl Lowering<'_, '_, '_, '_> {
         let above = self.b.ins().ushr_imm_u(offset[0], 32);
         let high = self.b.ins().bor(high, above);
         let small = self.b.ins().icmp_imm_s(IntCC::Equal, high, 0);
+        // Below 2^33 when `small`; its value is unused otherwise.
         let end = self.b.ins().iadd_imm_s(offset[0], len);
-        let mem_len = self.load_ctx(offsets::MEM_LEN);
-        let inside = self
-            .b
-            .ins()
-            .icmp(IntCC::UnsignedLessThanOrEqual, end, mem_len);
-        let ok = self.b.ins().band(small, inside);
+        let flags = MemFlagsData::trusted();
 
         let fast = self.b.create_block();
         let slow = self.b.create_block();
         self.b.set_cold_block(slow);
         if self.hot {
+            let mem_end = self.load_ctx(offsets::MEM_END);
+            let inside = self
+                .b
+                .ins()
+                .icmp(IntCC::UnsignedLessThanOrEqual, end, mem_end);
+            let ok = self.b.ins().band(small, inside);
             let grow = self.b.create_block();
             self.b.ins().brif(ok, fast, &[], grow, &[]);
             self.continue_in(grow);
-            self.grow_inline(small, end, fast, slow);
+            let zeroed = self.load_ctx(offsets::MEM_ZEROED);
+            let fits = self
+                .b
+                .ins()
+                .icmp(IntCC::UnsignedLessThanOrEqual, end, zeroed);
+            let ok = self.b.ins().band(small, fits);
+            let raise = self.b.create_block();
+            self.b.ins().brif(ok, raise, &[], slow, &[]);
+            self.continue_in(raise);
+            self.b
+                .ins()
+                .store(flags, end, self.ctx_ptr, offsets::MEM_END);
+            self.b.ins().jump(fast, &[]);
         } else {
-            // Code that runs once: inline growth was measured slower there
-            // (its branches are unknown to the predictor, and the taken or
-            // mispredicted ones cost more than the call) and it adds IR to
-            // the largest functions.
+            // Raised before the test: past the buffer the runtime call
+            // expands to the further of `end` and `mem_end` (the same), and
+            // with a huge offset the frame halts.
+            let mem_end = self.load_ctx(offsets::MEM_END);
+            let raised = self.b.ins().umax(mem_end, end);
+            self.b
+                .ins()
+                .store(flags, raised, self.ctx_ptr, offsets::MEM_END);
+            let zeroed = self.load_ctx(offsets::MEM_ZEROED);
+            let fits = self
+                .b
+                .ins()
+                .icmp(IntCC::UnsignedLessThanOrEqual, end, zeroed);
+            let ok = self.b.ins().band(small, fits);
             self.b.ins().brif(ok, fast, &[], slow, &[]);
         }
 
         self.continue_in(slow);
-        // The counter may be negative here (charges not tested yet): the
-        // runtime call tests it before charging the expansion.
+        // The runtime call tests whether the frame could pay (the counter
+        // may be negative here: charges not tested yet) and charges
+        // nothing.
         self.store_gas();
         let len_v = self.b.ins().iconst(types::I64, len);
-        let call = self.call_shim(Shim::MemExpand, &[self.ctx_ptr, offset[0], high, len_v]);
+        let args = [
+            self.ctx_ptr,
+            offset[0],
+            offset[1],
+            offset[2],
+            offset[3],
+            len_v,
+        ];
+        let call = self.call_shim(Shim::MemExpand, &args);
         let rc = self.b.inst_results(call)[0];
-        self.load_gas();
+        if !self.runs_once {
+            // The counter is in the context: read back, it need not stay
+            // live across the call (the backtracking allocator then keeps
+            // it out of a callee-saved register or a spill slot for the
+            // whole function). The single-pass allocator would only move
+            // it between spill slots at the join, on every access.
+            self.load_gas();
+        }
         self.check_return_code(rc);
         self.b.ins().jump(fast, &[]);
         self.b.switch_to_block(fast);
@@ -101,56 +152,33 @@ impl Lowering<'_, '_, '_, '_> {
         self.memory_base_plus(offset[0])
     }
 
-    /// Expands memory to cover `end` bytes inline and continues in `done`,
-    /// or continues in `slow` when it cannot: `small` false (an offset of
-    /// 2^32 or more), `end` past the runtime's zeroed-ahead buffer, or gas
-    /// short. The charge is the EVM's `3·w + w²/512` for the new word count
-    /// less the cost of the memory so far, as the runtime charges it; with
-    /// `small`, `end` is below 2^33 and the word count below 2^28, so
-    /// nothing overflows (without it, the results go unused).
-    fn grow_inline(&mut self, small: Value, end: Value, done: Block, slow: Block) {
+    /// The gas of the memory expansion native code made that the runtime
+    /// has not charged yet: `3·w + w²/512` for the words up to `mem_end`
+    /// less the cost of the memory's length. `mem_end` is within the
+    /// buffer, below 2^32 (so the word count is below 2^27, nothing
+    /// overflows).
+    pub(super) fn unpaid_memory_gas(&mut self) -> Value {
+        let end = self.load_ctx(offsets::MEM_END);
         let rounded = self.b.ins().iadd_imm_s(end, 31);
-        let new_len = self.b.ins().band_imm_s(rounded, -32);
-        let words = self.b.ins().ushr_imm_u(new_len, 5);
+        let words = self.b.ins().ushr_imm_u(rounded, 5);
         let linear = self.b.ins().imul_imm_s(words, MEMORY_WORD_GAS as i64);
         let square = self.b.ins().imul(words, words);
         let quadratic = self
             .b
             .ins()
             .ushr_imm_u(square, MEMORY_QUADRATIC_DIVISOR.trailing_zeros() as i64);
-        let new_cost = self.b.ins().iadd(linear, quadratic);
-        let old_cost = self.load_ctx(offsets::MEM_COST);
-        let cost = self.b.ins().isub(new_cost, old_cost);
-        let g = self.b.use_var(self.gas);
-        let g = self.b.ins().isub(g, cost);
-        // The counter may be negative before the charge (static charges
-        // are tested lazily): the runtime call then halts out of gas.
-        let paid = self
-            .b
-            .ins()
-            .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, g, 0);
-        let zeroed = self.load_ctx(offsets::MEM_ZEROED);
-        let fits = self
-            .b
-            .ins()
-            .icmp(IntCC::UnsignedLessThanOrEqual, end, zeroed);
-        let ok = self.b.ins().band(small, fits);
-        let ok = self.b.ins().band(ok, paid);
-        let commit = self.b.create_block();
-        self.b.ins().brif(ok, commit, &[], slow, &[]);
+        let cost = self.b.ins().iadd(linear, quadratic);
+        let paid = self.load_ctx(offsets::MEM_COST);
+        self.b.ins().isub(cost, paid)
+    }
 
-        self.continue_in(commit);
-        self.b.def_var(self.gas, g);
-        let flags = MemFlagsData::trusted();
-        self.b
-            .ins()
-            .store(flags, new_len, self.ctx_ptr, offsets::MEM_LEN);
-        self.b
-            .ins()
-            .store(flags, new_cost, self.ctx_ptr, offsets::MEM_COST);
-        let slot = self.load_ctx(offsets::MEM_LEN_SLOT);
-        self.b.ins().store(flags, new_len, slot, 0);
-        self.b.ins().jump(done, &[]);
+    /// MSIZE: `mem_end` rounded up to a word.
+    pub(super) fn lower_msize(&mut self) {
+        let end = self.load_ctx(offsets::MEM_END);
+        let rounded = self.b.ins().iadd_imm_s(end, 31);
+        let size = self.b.ins().band_imm_s(rounded, -32);
+        let w = self.u64_word(size);
+        self.push_word(w);
     }
 
     /// A plain 8-byte field of the context.

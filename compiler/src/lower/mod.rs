@@ -92,6 +92,9 @@ pub(crate) struct Lowering<'p, 'a, 'c, 'b> {
     /// CALLDATALOADs of code that runs once inlined so far in this
     /// function (see [`environment::COLD_INLINE_CALLDATALOADS`]).
     cold_calldataloads: usize,
+    /// Whether no block of this function can run twice in a frame (it is
+    /// compiled with the single-pass register allocator).
+    runs_once: bool,
 }
 
 impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
@@ -169,6 +172,7 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
             known_memory: 0,
             hot: true,
             cold_calldataloads: 0,
+            runs_once: !plan.chunk_on_cycle(chunk),
         };
         l.enter_chunk(entry, height_in, entry_in);
         l
@@ -582,7 +586,17 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
                 .vs
                 .push(Slot::Const(U256::from(self.plan.an.code.len()))),
             op::GAS => {
+                // Less the memory expansion not charged yet: the counter
+                // with it is the gas the block ends with, so a negative one
+                // halts here, as the block's entry test would have.
                 let g = self.b.use_var(self.gas);
+                let unpaid = self.unpaid_memory_gas();
+                let g = self.b.ins().isub(g, unpaid);
+                let negative = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, g, 0);
+                let oog = self.halt_block(halt_code(HaltReason::OutOfGas));
+                let cont = self.b.create_block();
+                self.b.ins().brif(negative, oog, &[], cont, &[]);
+                self.continue_in(cont);
                 let g = self.b.ins().iadd_imm_s(g, gas_ahead as i64);
                 let reserve = self.b.ins().load(
                     types::I64,
@@ -594,16 +608,7 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
                 let w = self.u64_word(g);
                 self.vs.push(Slot::Word(w));
             }
-            op::MSIZE => {
-                let len = self.b.ins().load(
-                    types::I64,
-                    MemFlagsData::trusted(),
-                    self.ctx_ptr,
-                    offsets::MEM_LEN,
-                );
-                let w = self.u64_word(len);
-                self.vs.push(Slot::Word(w));
-            }
+            op::MSIZE => self.lower_msize(),
             op::MLOAD => self.lower_mload(),
             op::MSTORE => self.lower_mstore(),
             op::MSTORE8 => self.lower_mstore8(),

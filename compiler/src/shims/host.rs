@@ -59,6 +59,12 @@ pub unsafe extern "C" fn cevm_op(
         let operands = unsafe { std::slice::from_raw_parts(args, inputs) };
         ctx.gas = ctx.gas.saturating_add(gas_ahead);
         ctx.gas_to_frame();
+        // Memory native code touched since the runtime last saw the gas is
+        // charged first (the EVM charged it at the access); `mem_end` stays
+        // for the frame's end to cover if that halts.
+        if let Err(reason) = ctx.settle_memory() {
+            return halt_code(reason);
+        }
         let outcome = match opcode {
             op::CALL | op::CALLCODE | op::DELEGATECALL | op::STATICCALL => {
                 // The success flag comes back in a register and is written

@@ -11,6 +11,7 @@ pub mod arith;
 pub mod host;
 
 use crate::context::{exit, halt_code, JitContext};
+use cevm_runtime::frame::{memory_cost, MAX_MEMORY};
 use cevm_runtime::{HaltReason, U256};
 use cranelift_codegen::ir::{types, AbiParam, Signature, Type};
 use cranelift_codegen::isa::CallConv;
@@ -39,17 +40,24 @@ pub(crate) fn guard(body: impl FnOnce() -> u32) -> u32 {
         .unwrap_or_else(|_| halt_code(HaltReason::OutOfGas))
 }
 
-/// Makes `[offset, offset + len)` addressable, charging expansion gas;
-/// `overflow` non-zero means the offset did not fit in 32 bits (always out of
-/// gas), and so does a negative gas counter (native code tests its charges
-/// lazily). Refreshes the memory pointer and length in the context.
+/// Makes `[offset, offset + len)` addressable for an access of native code
+/// past the zeroed-ahead buffer: grows the buffer and raises
+/// [`JitContext::mem_end`] to cover it, charging nothing (the runtime
+/// charges the expansion when it next sees the gas, as for accesses within
+/// the buffer), so that native code's gas counter stays as it was. Halts
+/// out of gas if the frame could not pay for memory up to there (the EVM
+/// halts at this access), also when the offset (limbs `o0` to `o3`, least
+/// significant first) does not fit in 64 bits or the counter is negative
+/// (native code tests its charges lazily).
 ///
 /// # Safety
 /// `ctx` must be the running context.
 pub unsafe extern "C" fn cevm_mem_expand(
     ctx: *mut JitContext<'_, '_>,
-    offset: u64,
-    overflow: u64,
+    o0: u64,
+    o1: u64,
+    o2: u64,
+    o3: u64,
     len: u64,
 ) -> u32 {
     guard(|| {
@@ -57,21 +65,25 @@ pub unsafe extern "C" fn cevm_mem_expand(
         let ctx = unsafe { &mut *ctx };
         // Native code charges static gas before testing it: a negative
         // counter is gas already exhausted.
-        if overflow != 0 || (ctx.gas as i64) < 0 {
+        if (o1 | o2 | o3) != 0 || (ctx.gas as i64) < 0 {
             return halt_code(HaltReason::OutOfGas);
         }
-        let Some(end) = offset.checked_add(len) else {
-            return halt_code(HaltReason::OutOfGas);
+        let end = match o0.checked_add(len) {
+            Some(end) if end <= MAX_MEMORY => end.max(ctx.mem_end),
+            _ => return halt_code(HaltReason::OutOfGas),
         };
-        ctx.gas_to_frame();
-        let frame = &mut *ctx.frame;
-        let result = frame.memory.expand_to(&mut frame.gas, end);
-        ctx.gas_from_frame();
-        ctx.refresh_memory();
-        match result {
-            Ok(()) => exit::CONTINUE,
-            Err(reason) => halt_code(reason),
+        let gas_left = ctx.gas_left();
+        let memory = &mut ctx.frame.memory;
+        let paid = memory_cost(memory.len() as u64 / 32);
+        if memory_cost(end.div_ceil(32)) - paid > gas_left {
+            return halt_code(HaltReason::OutOfGas);
         }
+        if let Err(reason) = memory.reserve(end, ctx.mem_end) {
+            return halt_code(reason);
+        }
+        ctx.mem_end = end;
+        ctx.refresh_buffer();
+        exit::CONTINUE
     })
 }
 
@@ -82,7 +94,7 @@ pub enum ShimKind {
     Pure,
     /// `fn(ctx, args: *mut U256) -> u32`.
     CtxArgs,
-    /// `fn(ctx, offset: u64, overflow: u64, len: u64) -> u32`.
+    /// `fn(ctx, offset limbs: 4 × u64 (least significant first), len: u64) -> u32`.
     MemExpand,
     /// `fn(ctx, opcode: u32, gas_ahead: u64, args: *mut U256) -> u32`.
     Op,
@@ -202,9 +214,10 @@ impl Shim {
 pub type PureFn = unsafe extern "C" fn(*mut U256);
 /// A shim reading the context and operands: `fn(ctx, args) -> u32`.
 pub type CtxArgsFn = for<'f, 'a> unsafe extern "C" fn(*mut JitContext<'f, 'a>, *mut U256) -> u32;
-/// The memory expansion shim: `fn(ctx, offset, overflow, len) -> u32`.
+/// The memory expansion shim: `fn(ctx, offset limbs (least significant
+/// first), len) -> u32`.
 pub type MemExpandFn =
-    for<'f, 'a> unsafe extern "C" fn(*mut JitContext<'f, 'a>, u64, u64, u64) -> u32;
+    for<'f, 'a> unsafe extern "C" fn(*mut JitContext<'f, 'a>, u64, u64, u64, u64, u64) -> u32;
 /// The generic opcode shim: `fn(ctx, opcode, gas_ahead, args) -> u32`.
 pub type OpFn =
     for<'f, 'a> unsafe extern "C" fn(*mut JitContext<'f, 'a>, u32, u64, *mut U256) -> u32;
@@ -309,7 +322,7 @@ impl ShimKind {
             }
             ShimKind::MemExpand => {
                 sig.params.push(AbiParam::new(ptr));
-                for _ in 0..3 {
+                for _ in 0..5 {
                     sig.params.push(AbiParam::new(types::I64));
                 }
                 sig.returns.push(AbiParam::new(types::I32));
@@ -330,7 +343,7 @@ impl ShimKind {
         match self {
             ShimKind::Pure => "(ptr)",
             ShimKind::CtxArgs => "(ptr,ptr)->i32",
-            ShimKind::MemExpand => "(ptr,i64,i64,i64)->i32",
+            ShimKind::MemExpand => "(ptr,i64,i64,i64,i64,i64)->i32",
             ShimKind::Op => "(ptr,i32,i64,ptr)->i32",
         }
     }
