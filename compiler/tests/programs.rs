@@ -505,6 +505,45 @@ fn grown_memory_reads_zero_after_a_frame_halted_unsettled() {
     }
 }
 
+/// Many CALLDATALOADs at constant offsets (more than a function of code
+/// that runs once inlines at other offsets) in straight-line code, in a
+/// chain of conditional jumps on them, and in a loop: every word read in
+/// place, from the zero-padded tail or as zero, for call data of every
+/// length around the offsets.
+#[test]
+fn calldataload_at_constant_offsets_in_long_code() {
+    let b = Backends::new();
+    let offsets: Vec<u64> = (0..70).step_by(3).chain([100, 1 << 40]).collect();
+    // Each word XORed into an accumulator, then returned.
+    let mut straight = String::from("PUSH0 ");
+    for o in offsets.iter().chain(offsets.iter().rev()) {
+        straight.push_str(&format!(
+            "PUSH {o} CALLDATALOAD ADD PUSH {o} CALLDATALOAD XOR "
+        ));
+    }
+    straight.push_str("PUSH0 MSTORE PUSH 32 PUSH0 RETURN");
+    // Conditional jumps over the next unit when the word is non-zero.
+    let mut chain = String::from("PUSH0 ");
+    for (i, o) in offsets.iter().enumerate() {
+        chain.push_str(&format!(
+            "u{i}: JUMPDEST PUSH {o} CALLDATALOAD PUSH @v{i} JUMPI PUSH 1 ADD v{i}: JUMPDEST PUSH 3 MUL "
+        ));
+    }
+    chain.push_str("PUSH0 MSTORE PUSH 32 PUSH0 RETURN");
+    let looped = "PUSH0 PUSH 20
+         loop: JUMPDEST PUSH 1 SWAP1 SUB
+           PUSH 4 CALLDATALOAD PUSH 36 CALLDATALOAD XOR SWAP1 SWAP2 ADD SWAP1
+           DUP1 PUSH @loop JUMPI
+         POP PUSH0 MSTORE PUSH 32 PUSH0 RETURN";
+    for len in [0usize, 1, 4, 31, 32, 33, 36, 40, 67, 68, 69, 100, 140] {
+        let input: Vec<u8> = (0..len).map(|i| 0x5a ^ (i as u8).wrapping_mul(7)).collect();
+        for src in [straight.as_str(), chain.as_str(), looped] {
+            let run = sweep(&b, src, &input);
+            assert!(run.0.status.is_success(), "{:?}: {src}", run.0.status);
+        }
+    }
+}
+
 /// CALLDATALOAD at every offset around the end of call data of every
 /// length around 32 bytes, and at offsets of 2^64 and more, with a constant
 /// offset in code that runs once and with an offset from the call data in a

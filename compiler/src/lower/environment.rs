@@ -1,21 +1,24 @@
 //! Environment opcodes compiled code answers without the runtime: the
 //! call's value, caller and address (read from the frame's message), the
-//! call data's size, and CALLDATALOAD (read in place, or from
-//! the context's zero-padded copy of the call data's end; a runtime call in
-//! code that runs once, past the first few).
+//! call data's size, and CALLDATALOAD (read in place, or from the context's
+//! zero-padded copy of the call data's end; once per function at a constant
+//! offset; a runtime call in code that runs once, past the first few at
+//! other offsets).
 
 use super::word::Word;
 use super::Lowering;
 use crate::context::offsets;
 use crate::shims::Shim;
 use cevm_runtime::opcode::op;
+use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Value};
 
-/// How many CALLDATALOADs of code that runs once each function inlines:
-/// enough for a contract's selector and argument decoding, while a long
-/// straight-line chain of them (which compiles with the fast register
-/// allocator) stays mostly runtime calls, which compile faster.
+/// How many CALLDATALOADs at offsets not known at compile time each
+/// function of code that runs once inlines (constant offsets are read once
+/// per function without loops, see [`Lowering::calldata_word_at`]): a long straight-line
+/// chain of them (which compiles with the fast register allocator) stays
+/// mostly runtime calls, which compile faster.
 pub(super) const COLD_INLINE_CALLDATALOADS: usize = 16;
 
 impl Lowering<'_, '_, '_, '_> {
@@ -79,12 +82,24 @@ impl Lowering<'_, '_, '_, '_> {
     /// 32 bytes are read in place when they lie inside the call data, or
     /// else from the context's copy of its last 32 bytes followed by 32
     /// zeros ([`crate::context::JitContext::input_tail`]), which holds the
-    /// zero-padded word for every offset from `len - 32` to `len`.
-    /// In code that runs once per frame only the first
-    /// [`COLD_INLINE_CALLDATALOADS`] of a function are inlined, the rest
-    /// call the runtime (a third of the code).
+    /// zero-padded word for every offset from `len - 32` to `len`. In a
+    /// function without loops a constant offset's word is read once
+    /// ([`Lowering::calldata_word_at`]). In code that runs once per frame
+    /// only the first [`COLD_INLINE_CALLDATALOADS`] of a function at other
+    /// offsets are inlined, the rest call the runtime (a third of the code).
     fn lower_calldataload(&mut self) {
-        let offset = self.pop_word();
+        let slot = self.vs.pop();
+        let constant = self.vs.constant(slot).filter(|_| self.runs_once);
+        if let Some(c) = constant {
+            let w = match u64::try_from(c) {
+                Ok(c) => self.calldata_word_at(c),
+                // Past any call data.
+                Err(_) => [self.zero; 4],
+            };
+            self.push_word(w);
+            return;
+        }
+        let offset = self.vs.materialize(&mut self.b, &mut self.slot_vars, slot);
         if !self.hot {
             if self.cold_calldataloads >= COLD_INLINE_CALLDATALOADS {
                 let w = self.calldataload_call(offset);
@@ -126,6 +141,61 @@ impl Lowering<'_, '_, '_, '_> {
             self.b.ins().bswap(v)
         });
         self.push_word(w);
+    }
+
+    /// The call data word at constant offset `c`, computed once per function
+    /// of code that runs once (call data never changes in a frame; functions
+    /// with a loop keep their reads where they are, so that their register
+    /// allocation stays as it was). Its instructions go at the end
+    /// of the function's entry block, which dominates every use, and are
+    /// pure (the loads read memory nothing writes and can be moved), so the
+    /// optimiser places them where they are used, once along each path,
+    /// and out of loops: the chains of CALLDATALOADs at the same offsets
+    /// that code reading its arguments or selector has cost one read, not
+    /// one each (or a runtime call each, in code that runs once).
+    fn calldata_word_at(&mut self, c: u64) -> Word {
+        if let Some(&w) = self.calldata_words.get(&c) {
+            return w;
+        }
+        let entry = self
+            .b
+            .func
+            .layout
+            .entry_block()
+            .expect("the function has its entry block");
+        let before = self
+            .b
+            .func
+            .layout
+            .last_inst(entry)
+            .expect("the entry block is filled");
+        let ctx = self.ctx_ptr;
+        let mut cur = FuncCursor::new(self.b.func).at_inst(before);
+        let fixed = MemFlagsData::trusted().with_readonly().with_can_move();
+        let len = cur.ins().load(types::I64, fixed, ctx, offsets::INPUT_LEN);
+        let offset = cur.ins().iconst(types::I64, c as i64);
+        // As in the general case (see `lower_calldataload`), for `c` below 2^64.
+        let at = cur.ins().umin(offset, len);
+        let end = cur.ins().iadd_imm_s(at, 32);
+        let inside = cur.ins().icmp(IntCC::UnsignedLessThanOrEqual, end, len);
+        let base = cur.ins().load(types::I64, fixed, ctx, offsets::INPUT_PTR);
+        let in_input = cur.ins().iadd(base, at);
+        let past = cur.ins().isub(end, len);
+        let tail = cur.ins().iadd_imm_s(ctx, offsets::INPUT_TAIL as i64);
+        let in_tail = cur.ins().iadd(tail, past);
+        let from = cur.ins().select(inside, in_input, in_tail);
+        let flags = MemFlagsData::new()
+            .with_notrap()
+            .with_readonly()
+            .with_can_move();
+        let w: Word = std::array::from_fn(|k| {
+            let v = cur
+                .ins()
+                .load(types::I64, flags, from, (8 * (3 - k)) as i32);
+            cur.ins().bswap(v)
+        });
+        self.calldata_words.insert(c, w);
+        w
     }
 
     /// CALLDATALOAD by the runtime (any offset; no gas to charge).

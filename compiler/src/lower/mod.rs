@@ -92,6 +92,9 @@ pub(crate) struct Lowering<'p, 'a, 'c, 'b> {
     /// CALLDATALOADs of code that runs once inlined so far in this
     /// function (see [`environment::COLD_INLINE_CALLDATALOADS`]).
     cold_calldataloads: usize,
+    /// The call data words at constant offsets this function has read
+    /// (see [`Lowering::calldata_word_at`]).
+    calldata_words: HashMap<u64, Word>,
     /// Whether no block of this function can run twice in a frame (it is
     /// compiled with the single-pass register allocator).
     runs_once: bool,
@@ -172,6 +175,7 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
             known_memory: 0,
             hot: true,
             cold_calldataloads: 0,
+            calldata_words: HashMap::new(),
             runs_once: !plan.chunk_on_cycle(chunk),
         };
         l.enter_chunk(entry, height_in, entry_in);
