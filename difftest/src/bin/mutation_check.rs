@@ -434,7 +434,8 @@ fn run_with_timeout(
 
 /// Copies the tracked and untracked-but-not-ignored files of `repo` into
 /// `copy`, writing only files whose content differs (unchanged files keep
-/// their timestamps, so the copy's builds stay incremental).
+/// their timestamps, so the copy's builds stay incremental), and removes
+/// the files an earlier sync copied that the repository no longer has.
 fn sync_tree(repo: &Path, copy: &Path) -> Result<()> {
     let listing = Command::new("git")
         .args([
@@ -450,12 +451,19 @@ fn sync_tree(repo: &Path, copy: &Path) -> Result<()> {
     if !listing.status.success() {
         bail!("git ls-files failed in {}", repo.display());
     }
+    // The names synced last time: files the repository no longer has are
+    // removed from the copy (a module moved from `x.rs` to `x/mod.rs`
+    // otherwise leaves both, and the copy stops building).
+    let manifest = copy.join(".mutation-check-files");
+    let previous = std::fs::read_to_string(&manifest).unwrap_or_default();
+    let mut synced = std::collections::BTreeSet::new();
     for name in listing.stdout.split(|&b| b == 0).filter(|n| !n.is_empty()) {
         let name = std::str::from_utf8(name).context("non-UTF-8 file name")?;
         let from = repo.join(name);
         if !from.is_file() {
             continue; // deleted in the working tree
         }
+        synced.insert(name);
         let to = copy.join(name);
         let content = std::fs::read(&from)?;
         if std::fs::read(&to).ok().as_deref() == Some(content.as_slice()) {
@@ -466,6 +474,15 @@ fn sync_tree(repo: &Path, copy: &Path) -> Result<()> {
         }
         std::fs::write(&to, content).with_context(|| format!("writing {}", to.display()))?;
     }
+    for gone in previous.lines().filter(|n| !synced.contains(n)) {
+        let path = copy.join(gone);
+        if path.is_file() {
+            std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+        }
+    }
+    let list: Vec<&str> = synced.into_iter().collect();
+    std::fs::write(&manifest, list.join("\n"))
+        .with_context(|| format!("writing {}", manifest.display()))?;
     Ok(())
 }
 
