@@ -279,7 +279,7 @@ impl Lowering<'_, '_, '_, '_> {
         let mut out = Vec::with_capacity(ways.len());
         for &w in ways {
             let edge = match w {
-                Way::Block(t) if self.blocks[t].is_none() => {
+                Way::Block(t) if self.edge_block(index, t).is_none() => {
                     // An entry of another chunk: a tail call.
                     let height = self.height_at(top);
                     let block = self.b.create_block();
@@ -291,7 +291,9 @@ impl Lowering<'_, '_, '_, '_> {
                     (block, Vec::new())
                 }
                 Way::Block(t) => {
-                    let block = self.blocks[t].expect("a way to a block that runs");
+                    let block = self
+                        .edge_block(index, t)
+                        .expect("a way to a block that runs");
                     if !self.plan.regions.is_anchor(t) {
                         (block, Vec::new())
                     } else {

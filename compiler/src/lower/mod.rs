@@ -70,6 +70,11 @@ pub(crate) struct Lowering<'p, 'a, 'c, 'b> {
     slot_vars: SlotVars,
     /// The IR block of each analysed block that can run.
     blocks: Vec<Option<Block>>,
+    /// The IR block of the second copy of each block of a loop lowered
+    /// twice (see [`crate::passes::unroll`]).
+    second: Vec<Option<Block>>,
+    /// Whether the block being lowered is a second copy.
+    second_copy: bool,
     /// Shared blocks returning a constant exit code, by code.
     halt_blocks: HashMap<u32, Block>,
     /// The dispatch over JUMPDESTs, with parameters (target, height).
@@ -130,18 +135,30 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
         b.def_var(gas, gas_in);
         let an = plan.an;
         let mut blocks = vec![None; an.blocks.len()];
+        let mut second = vec![None; an.blocks.len()];
         for &i in &plan.chunks.chunks[chunk].blocks {
             if plan.blocks[i].merged {
                 continue;
             }
-            let block = b.create_block();
-            if plan.regions.is_anchor(i) && anchor_takes_height(plan, i) {
-                b.append_block_param(block, types::I64);
-                for _ in 0..plan.regions.params[i] * 4 {
+            let copies = if plan.unroll.cycle_of[i].is_some() {
+                2
+            } else {
+                1
+            };
+            for copy in 0..copies {
+                let block = b.create_block();
+                if plan.regions.is_anchor(i) && anchor_takes_height(plan, i) {
                     b.append_block_param(block, types::I64);
+                    for _ in 0..plan.regions.params[i] * 4 {
+                        b.append_block_param(block, types::I64);
+                    }
+                }
+                if copy == 0 {
+                    blocks[i] = Some(block);
+                } else {
+                    second[i] = Some(block);
                 }
             }
-            blocks[i] = Some(block);
         }
         let stack_base = b.ins().get_pinned_reg(types::I64);
         let vs = VStack::new(
@@ -166,6 +183,8 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
             anchor_height,
             slot_vars: SlotVars::default(),
             blocks,
+            second,
+            second_copy: false,
             halt_blocks: HashMap::new(),
             dispatch: None,
             exit_from_ctx: None,
@@ -242,9 +261,33 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
     /// Lowers every block and finishes the function.
     pub fn lower_all(mut self, config: cranelift_codegen::isa::TargetFrontendConfig) {
         let blocks = self.plan.chunks.chunks[self.chunk].blocks.clone();
-        for index in blocks {
-            if !self.plan.blocks[index].merged {
-                self.lower_block(index);
+        let plan = self.plan;
+        let unroll = &plan.unroll;
+        let lowered = |b: &&usize| !plan.blocks[**b].merged;
+        // Blocks of each cycle still to lower in the first copy.
+        let mut left: Vec<usize> = unroll
+            .cycles
+            .iter()
+            .map(|c| c.blocks.iter().filter(lowered).count())
+            .collect();
+        for &index in &blocks {
+            if !lowered(&&index) {
+                continue;
+            }
+            self.lower_block(index);
+            // The second copy right after the first (the first copy's back
+            // edge falls into it).
+            if let Some(c) = unroll.cycle_of[index] {
+                left[c] -= 1;
+                if left[c] == 0 {
+                    self.second_copy = true;
+                    for &b in blocks.iter().filter(lowered) {
+                        if unroll.cycle_of[b] == Some(c) {
+                            self.lower_block(b);
+                        }
+                    }
+                    self.second_copy = false;
+                }
             }
         }
         self.emit_dispatch();
@@ -383,7 +426,12 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
         let an = plan.an;
         let info = &an.blocks[index];
         let place = plan.regions.place[index].expect("ordered blocks are placed");
-        let block = self.blocks[index].expect("ordered blocks have IR blocks");
+        let copies = if self.second_copy {
+            &self.second
+        } else {
+            &self.blocks
+        };
+        let block = copies[index].expect("ordered blocks have IR blocks");
         self.b.switch_to_block(block);
         if place.anchor == index {
             self.enter_anchor(index, block);
@@ -407,7 +455,12 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
         }
         let total: u64 = chain.iter().map(|&b| an.blocks[b].static_gas).sum();
         let mut head_checks = plan.blocks[index];
-        head_checks.check_gas = chain.iter().any(|&b| plan.blocks[b].check_gas);
+        // A second copy's loop header leaves its test to the first copy's.
+        let second = self.second_copy;
+        head_checks.check_gas = chain
+            .iter()
+            .map(|&b| plan.blocks[b])
+            .any(|p| p.check_gas && !(second && p.loop_test_only));
         let g = self.b.use_var(self.gas);
         let g = self.b.ins().iadd_imm_s(g, -(total as i64));
         self.b.def_var(self.gas, g);
@@ -638,6 +691,26 @@ impl<'p, 'a, 'c, 'b> Lowering<'p, 'a, 'c, 'b> {
     /// Pushes a computed word.
     fn push_word(&mut self, w: Word) {
         self.vs.push(Slot::Word(w));
+    }
+
+    /// The IR block an edge from block `from` (being lowered) to block `to`
+    /// enters, if `to` is in this chunk: inside a loop lowered twice, the
+    /// back edge into the header goes to the other copy and every other
+    /// edge stays in the copy being lowered; edges into the loop from
+    /// outside enter the first copy.
+    fn edge_block(&self, from: usize, to: usize) -> Option<Block> {
+        let unroll = &self.plan.unroll;
+        let second = match unroll.cycle_of[to] {
+            Some(c) if unroll.cycle_of[from] == Some(c) => {
+                (to == unroll.cycles[c].header) != self.second_copy
+            }
+            _ => false,
+        };
+        if second {
+            self.second[to]
+        } else {
+            self.blocks[to]
+        }
     }
 
     /// The analysed block starting at `pc`, if it can run (in any chunk).

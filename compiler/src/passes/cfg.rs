@@ -27,6 +27,9 @@ pub struct Cfg {
     /// counting a computed jump through the dispatch as an edge to every
     /// dispatch target.
     pub on_cycle: Vec<bool>,
+    /// The strongly connected component of each block (blocks on one
+    /// cycle share the number; the dispatch counts as a block).
+    pub component: Vec<usize>,
 }
 
 impl Cfg {
@@ -73,9 +76,10 @@ impl Cfg {
             order: Vec::new(),
             loop_header: vec![false; n],
             on_cycle: vec![false; n],
+            component: vec![usize::MAX; n],
         };
         cfg.search(n, facts);
-        cfg.on_cycle = cfg.cycles(facts);
+        (cfg.on_cycle, cfg.component) = cfg.cycles(facts);
         cfg
     }
 
@@ -128,7 +132,7 @@ impl Cfg {
     /// (Tarjan's algorithm, without recursion) of the edges plus one node
     /// for the dispatch, entered by every computed jump and leaving to every
     /// dispatch target.
-    fn cycles(&self, facts: &StackFacts) -> Vec<bool> {
+    fn cycles(&self, facts: &StackFacts) -> (Vec<bool>, Vec<usize>) {
         let n = self.succs.len();
         let dispatch = n;
         let succs_of = |v: usize| -> &[usize] {
@@ -150,6 +154,8 @@ impl Cfg {
         let mut on_stack = vec![false; n + 1];
         let mut stack = Vec::new();
         let mut on_cycle = vec![false; n];
+        let mut component_of = vec![usize::MAX; n];
+        let mut components = 0;
         let mut next_index = 0;
         // (node, next successor position; the dispatch edge comes last)
         let mut work: Vec<(usize, usize)> = Vec::new();
@@ -200,6 +206,12 @@ impl Cfg {
                         }
                     }
                     let cyclic = component.len() > 1 || (v < n && self.succs[v].contains(&v));
+                    for &w in &component {
+                        if w < n {
+                            component_of[w] = components;
+                        }
+                    }
+                    components += 1;
                     if cyclic {
                         for w in component {
                             if w < n {
@@ -210,7 +222,7 @@ impl Cfg {
                 }
             }
         }
-        on_cycle
+        (on_cycle, component_of)
     }
 }
 

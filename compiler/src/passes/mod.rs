@@ -10,6 +10,7 @@
 //! - [`regions`]: regions of static relative height, whose stack items
 //!   pass between blocks in registers;
 //! - [`chunks`]: the Cranelift functions a large contract is cut into;
+//! - [`unroll`]: the small loops lowered twice;
 //! - [`plan`]: all of the above, and the stack and gas checks each block keeps.
 
 pub mod cfg;
@@ -18,4 +19,5 @@ pub mod fold;
 pub mod plan;
 pub mod regions;
 pub mod stack;
+pub mod unroll;
 pub mod value;

@@ -18,6 +18,7 @@ use super::cfg::Cfg;
 use super::chunks::{ChunkLimits, Chunks};
 use super::regions::Regions;
 use super::stack::StackFacts;
+use super::unroll::Unroll;
 use crate::analysis::{Analysis, Terminator};
 use cevm_runtime::frame::STACK_LIMIT;
 use cevm_runtime::opcode::{self, op};
@@ -62,6 +63,10 @@ pub struct BlockPlan {
     pub check_overflow: bool,
     /// Test the gas counter after charging the block.
     pub check_gas: bool,
+    /// The gas test is there only because the block is a loop header
+    /// (nothing in it observes gas and it does not end the frame): a
+    /// second copy of an unrolled loop leaves it out (see [`Unroll`]).
+    pub loop_test_only: bool,
     /// Lowered as the continuation of the block before it in code order:
     /// that block falls through to this one and is its only way in, so no
     /// branch separates them (chains of JUMPDESTs, long straight-line code
@@ -82,6 +87,8 @@ pub struct Plan<'a, 'c> {
     pub regions: Regions,
     /// The functions the code is compiled into.
     pub chunks: Chunks,
+    /// The small loops lowered twice.
+    pub unroll: Unroll,
     /// Per block.
     pub blocks: Vec<BlockPlan>,
 }
@@ -146,15 +153,18 @@ impl<'a, 'c> Plan<'a, 'c> {
                     check_underflow: entry.lo < needed,
                     check_overflow: entry.hi as u64 + growth as u64 > STACK_LIMIT as u64,
                     check_gas: ends_frame || observes || cfg.loop_header[i],
+                    loop_test_only: cfg.loop_header[i] && !ends_frame && !observes,
                 }
             })
             .collect();
+        let unroll = Unroll::new(an, &cfg, &chunks);
         let mut plan = Plan {
             an,
             facts,
             cfg,
             regions,
             chunks,
+            unroll,
             blocks,
         };
         plan.mark_merged();
