@@ -8,10 +8,14 @@
 //! back edge the first copy's; every other edge into the cycle enters the
 //! first copy, and edges out of either copy leave to the same blocks.
 //!
-//! Why: a round of such a loop often permutes the items it keeps
+//! Why: a round of such a loop may permute the items it keeps
 //! (fibonacci's `a, b = b, a + b`); with one copy the register allocator
 //! moves them back into place at every back edge, with two each round
-//! leaves its values where the next round reads them. And the second
+//! leaves its values where the next round reads them. Only such loops are
+//! lowered twice: in a loop that leaves each item at its place (a counter,
+//! an accumulator: factorial) the copies gain nothing and the longer
+//! function costs registers (factorial: 55 -> 61 instructions per round).
+//! And the second
 //! copy's header needs no gas test of its own: every cycle through it
 //! also passes the first copy's header, so every cycle stays bounded;
 //! between the two tests the blocks are pure (a block that observes gas
@@ -66,9 +70,14 @@ impl Unroll {
             if !cfg.loop_header[header] {
                 continue;
             }
-            let Some(blocks) = simple_cycle(cfg, header) else {
+            let Some(path) = simple_cycle(cfg, header) else {
                 continue;
             };
+            if !permutes_items(an, &path) {
+                continue;
+            }
+            let mut blocks = path;
+            blocks.sort_unstable();
             let Some(chunk) = chunks.of_block[header] else {
                 continue;
             };
@@ -102,7 +111,8 @@ impl Unroll {
     }
 }
 
-/// The blocks of the cycle through `header`, in code order, if its
+/// The blocks of the cycle through `header`, in the cycle's order from
+/// `header`, if its
 /// strongly connected component is one simple cycle: every block of it has
 /// exactly one successor and one predecessor in it (so no other cycle
 /// shares a block with it), and it has at most [`MAX_CYCLE_INSTRUCTIONS`]
@@ -128,8 +138,65 @@ fn simple_cycle(cfg: &Cfg, header: usize) -> Option<Vec<usize>> {
         path.push(next);
         cur = next;
     }
-    path.sort_unstable();
     Some(path)
+}
+
+/// A stack item in [`permutes_items`]: one the round found on entry (by
+/// depth below the entry top) or one it computed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Item {
+    Entry(usize),
+    Computed,
+}
+
+/// Whether a round of the cycle `path` (from its header) leaves some item
+/// it found on entry at another depth, with the height unchanged: an item
+/// the back edge moves. Instructions other than DUP, SWAP and POP compute
+/// their outputs.
+fn permutes_items(an: &Analysis<'_>, path: &[usize]) -> bool {
+    use cevm_runtime::opcode::{self, op};
+    // Deep enough for any DUP16/SWAP16 of a small round; a round reaching
+    // deeper is left alone.
+    const DEPTH: usize = 64;
+    let mut stack: Vec<Item> = (0..DEPTH).rev().map(Item::Entry).collect();
+    for &b in path {
+        for ins in an.block_instructions(b) {
+            let code = ins.opcode;
+            match code {
+                op::DUP1..=op::DUP16 => {
+                    let n = (code - op::DUP1) as usize + 1;
+                    let Some(&item) = stack.len().checked_sub(n).map(|i| &stack[i]) else {
+                        return false;
+                    };
+                    stack.push(item);
+                }
+                op::SWAP1..=op::SWAP16 => {
+                    let n = (code - op::SWAP1) as usize + 1;
+                    let Some(other) = stack.len().checked_sub(n + 1) else {
+                        return false;
+                    };
+                    let top = stack.len() - 1;
+                    stack.swap(top, other);
+                }
+                _ => {
+                    let Some(info) = opcode::info(code) else {
+                        return false;
+                    };
+                    let Some(rest) = stack.len().checked_sub(info.inputs as usize) else {
+                        return false;
+                    };
+                    stack.truncate(rest);
+                    stack.extend((0..info.outputs).map(|_| Item::Computed));
+                }
+            }
+        }
+    }
+    stack.len() == DEPTH
+        && stack
+            .iter()
+            .rev()
+            .enumerate()
+            .any(|(depth, &item)| matches!(item, Item::Entry(d) if d != depth))
 }
 
 #[cfg(test)]
@@ -165,7 +232,11 @@ mod tests {
 
     #[test]
     fn a_one_block_loop_is_lowered_twice() {
-        let c = cycles("PUSH1 9 head: JUMPDEST PUSH1 1 SWAP1 SUB DUP1 PUSH @head JUMPI STOP");
+        // x, y = y, x + y in one block.
+        let c = cycles(
+            "PUSH1 9 PUSH1 1 PUSH0
+             head: JUMPDEST DUP2 ADD SWAP1 SWAP2 PUSH1 1 SWAP1 SUB SWAP2 DUP3 PUSH @head JUMPI STOP",
+        );
         assert_eq!(
             c,
             vec![Cycle {
@@ -173,6 +244,21 @@ mod tests {
                 blocks: vec![1]
             }]
         );
+    }
+
+    #[test]
+    fn loops_that_keep_their_items_in_place_are_not() {
+        // A counter and an accumulator (factorial's shape).
+        let c = cycles(
+            "PUSH0 CALLDATALOAD PUSH0 PUSH1 1
+             head: JUMPDEST DUP3 ISZERO PUSH @done JUMPI
+             SWAP1 PUSH1 1 ADD DUP1 SWAP2 MUL SWAP2 PUSH1 1 SWAP1 SUB SWAP2 PUSH @head JUMP
+             done: JUMPDEST STOP",
+        );
+        assert!(c.is_empty(), "{c:?}");
+        // A loop that grows the stack.
+        let c = cycles("PUSH1 9 head: JUMPDEST DUP1 PUSH1 1 SWAP1 SUB DUP1 PUSH @head JUMPI STOP");
+        assert!(c.is_empty(), "{c:?}");
     }
 
     #[test]
@@ -189,7 +275,8 @@ mod tests {
         // Over the instruction budget.
         let body = "PUSH1 1 POP ".repeat(MAX_CYCLE_INSTRUCTIONS / 2);
         let c = cycles(&format!(
-            "PUSH1 9 head: JUMPDEST {body} PUSH1 1 SWAP1 SUB DUP1 PUSH @head JUMPI STOP"
+            "PUSH1 9 PUSH1 1 PUSH0
+             head: JUMPDEST {body} DUP2 ADD SWAP1 SWAP2 PUSH1 1 SWAP1 SUB SWAP2 DUP3 PUSH @head JUMPI STOP"
         ));
         assert!(c.is_empty(), "{c:?}");
     }
@@ -197,7 +284,8 @@ mod tests {
     #[test]
     fn code_with_a_dispatch_is_not_unrolled() {
         let c = cycles(
-            "PUSH1 9 head: JUMPDEST PUSH1 1 SWAP1 SUB DUP1 PUSH @head JUMPI
+            "PUSH1 9 PUSH1 1 PUSH0
+             head: JUMPDEST DUP2 ADD SWAP1 SWAP2 PUSH1 1 SWAP1 SUB SWAP2 DUP3 PUSH @head JUMPI
              PUSH0 CALLDATALOAD JUMP x: JUMPDEST STOP",
         );
         assert!(c.is_empty(), "{c:?}");
