@@ -10,6 +10,7 @@
 //!   region: anchor, 2 params; chunk 0, entry 1; contexts 2
 //!   stack: height 3..5, needs 2, grows 0: underflow check removed, overflow check removed
 //!   gas: charge 12, test deferred
+//!   unroll: lowered twice, cycle block4, block5 (header block4; its second copy's loop test left out)
 //!   jump: switch block1 (pc 9), block2 (pc 19); else invalid jump
 //!   entry (top first): bits 64, label pc 9|19, const 0x7
 //!   folds: pc 23 ADD = 0x10
@@ -65,6 +66,7 @@ pub fn describe(plan: &mut Plan<'_, '_>) -> String {
         region_line(&mut out, plan, i);
         stack_line(&mut out, plan, i);
         gas_line(&mut out, plan, i);
+        unroll_line(&mut out, plan, i);
         if matches!(b.terminator, Terminator::Jump | Terminator::JumpI) {
             jump_line(&mut out, plan, i);
         }
@@ -143,6 +145,19 @@ fn gas_line(out: &mut String, plan: &Plan<'_, '_>, i: usize) {
         }
         None => out.push_str(", test deferred\n"),
     }
+}
+
+fn unroll_line(out: &mut String, plan: &Plan<'_, '_>, i: usize) {
+    let Some(cycle) = plan.unroll.cycle(i) else {
+        return;
+    };
+    let blocks: Vec<String> = cycle.blocks.iter().map(|b| format!("block{b}")).collect();
+    let _ = writeln!(
+        out,
+        "  unroll: lowered twice, cycle {} (header block{}; its second copy's loop test left out)",
+        blocks.join(", "),
+        cycle.header
+    );
 }
 
 /// Why block `c` tests the gas counter, if it does.
