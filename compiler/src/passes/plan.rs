@@ -13,6 +13,8 @@
 //!   counter may go negative; the halt then comes at the next test, before
 //!   anything observable, with the same result the EVM gives (an
 //!   exceptional halt consumes all gas and reverts the frame's effects).
+//!   The second copy of a loop lowered twice ([`Unroll`]) leaves its
+//!   header's loop test to the first copy's: every cycle still passes one.
 
 use super::cfg::Cfg;
 use super::chunks::{ChunkLimits, Chunks};
