@@ -11,8 +11,11 @@
 //! To keep return addresses apart, a block is analysed separately per
 //! *context*: the last few jump destinations on the stack on entry (the
 //! return addresses of the calls in progress). A block keeps at most
-//! [`MAX_CONTEXTS`] contexts; further states share one catch-all context.
-//! Loops converge by widening after a few rounds.
+//! [`MAX_CONTEXTS`] contexts; a state that needs one more ends the precise
+//! analysis (a catch-all context joining every further state would blur
+//! return addresses with data, and on every code measured the precise
+//! result was then discarded anyway). Loops converge by widening after a
+//! few rounds.
 //!
 //! Calls and returns are matched: every destination pushed by a PUSH
 //! remembers its *site* (that PUSH in that context), and the state right
@@ -52,7 +55,8 @@ pub const CONTEXT_LABELS: usize = 2;
 pub const MAX_FINE_CONTEXTS: usize = 32;
 /// Top items whose destinations make up a coarse context.
 pub const SHAPE_ITEMS: usize = TRACKED_ITEMS;
-/// Contexts per block before states share a catch-all context.
+/// Contexts per block the precise analysis may create before it gives up
+/// for the coarse one.
 pub const MAX_CONTEXTS: usize = 64;
 /// Instructions the precise analysis may interpret per instruction of the
 /// code before it gives up for the coarse one.
@@ -175,8 +179,8 @@ pub struct StackFacts {
     pub dynamic_jumps: bool,
 }
 
-/// Identifies a context: the last destinations on the stack, or the
-/// catch-all (`None`), or a computed jump's arrival.
+/// Identifies a context: the last destinations on the stack, their depths,
+/// the one context of the coarse analysis, or a computed jump's arrival.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum ContextKey {
     Labels(Vec<Vec<(u32, u32)>>),
@@ -230,6 +234,11 @@ struct Solver<'a, 'c> {
     /// When set, what each interpreted instruction pushes (see
     /// [`StackFacts::trace`]).
     trace: Option<Vec<Option<AbsVal>>>,
+    /// Stop at the first computed jump (the caller discards such facts).
+    stop_at_computed_jump: bool,
+    /// The analysis stopped early: out of budget or contexts (precise), or
+    /// a computed jump with `stop_at_computed_jump`.
+    gave_up: bool,
 }
 
 /// What one pass over a block's instructions ends with.
@@ -252,38 +261,44 @@ impl StackFacts {
     /// of the code, the analysis starts again with one context per block
     /// and no matching (cheaper and coarser, still sound).
     pub fn new(an: &Analysis<'_>, mode: Mode) -> Self {
-        Self::solve(an, mode, true).unwrap_or_else(|| Self::coarse(an, mode))
+        Self::solve(an, mode, true, false).unwrap_or_else(|| Self::coarse(an, mode))
     }
 
     /// The analysis with one context per block and no call/return matching:
     /// linear in the code, coarser, still sound.
     pub fn coarse(an: &Analysis<'_>, mode: Mode) -> Self {
-        Self::solve(an, mode, false).expect("the coarse analysis has no budget")
+        Self::solve(an, mode, false, false).expect("the coarse analysis has no budget")
     }
 
-    /// What the compiler uses: the precise analysis without a dispatch;
-    /// if some jump target stays unknown, the coarse analysis with one (the
-    /// precise facts would be lost to the dispatch's unknown stack anyway).
+    /// What the compiler uses: the analysis without a dispatch (precise,
+    /// else coarse); if some jump target stays unknown, the coarse analysis
+    /// with one (the facts without a dispatch would be lost to the
+    /// dispatch's unknown stack anyway, so each analysis without one stops
+    /// at the first computed jump it meets).
     pub fn for_compiler(an: &Analysis<'_>) -> Self {
-        let exact = Self::new(an, Mode::Exact);
-        if exact.dynamic_jumps {
-            Self::coarse(an, Mode::Dispatch)
-        } else {
-            exact
-        }
+        Self::solve(an, Mode::Exact, true, true)
+            .or_else(|| Self::solve(an, Mode::Exact, false, true))
+            .unwrap_or_else(|| Self::coarse(an, Mode::Dispatch))
     }
 
-    fn solve(an: &Analysis<'_>, mode: Mode, precise: bool) -> Option<Self> {
+    /// Runs the analysis; `None` if it gave up (see [`Solver::gave_up`]).
+    fn solve(
+        an: &Analysis<'_>,
+        mode: Mode,
+        precise: bool,
+        stop_at_computed_jump: bool,
+    ) -> Option<Self> {
         let n = an.blocks.len();
         let budget = STEPS_PER_INSTRUCTION * (an.instructions.len() as u64 + 64);
         let mut solver = Solver::new(an, mode, precise, ValuePool::default());
+        solver.stop_at_computed_jump = stop_at_computed_jump;
         if n > 0 {
             solver.arrive(0, AbsStack::empty(), None, false);
         }
         while let Some(id) = solver.queue.pop_front() {
             solver.contexts[id].queued = false;
             solver.run(id);
-            if precise && solver.steps > budget {
+            if solver.gave_up || (precise && solver.steps > budget) {
                 return None;
             }
         }
@@ -387,6 +402,8 @@ impl<'a, 'c> Solver<'a, 'c> {
             precise,
             steps: 0,
             trace: None,
+            stop_at_computed_jump: false,
+            gave_up: false,
         }
     }
 
@@ -462,7 +479,8 @@ impl<'a, 'c> Solver<'a, 'c> {
             && !known(self, &key)
             && self.per_block[block] >= MAX_CONTEXTS
         {
-            key = ContextKey::CatchAll;
+            self.gave_up = true;
+            return;
         }
         let id = match self.by_key.get(&(block, tainted, key.clone())) {
             Some(&id) => id,
@@ -596,6 +614,9 @@ impl<'a, 'c> Solver<'a, 'c> {
             return;
         }
         self.dynamic_jumps = true;
+        if self.stop_at_computed_jump {
+            self.gave_up = true;
+        }
         if self.mode == Mode::Exact {
             return;
         }
@@ -1076,6 +1097,55 @@ mod tests {
         assert!(f.dynamic_jumps && f.blocks[0].exits.dynamic);
         assert!(!f.reachable(1), "nothing foreseen reaches a");
         assert!(computes_jump_target(&an, 0));
+    }
+
+    /// `callers` calls of one shared function, each with a different
+    /// pattern of jump destinations among the seven items under its return
+    /// address (so each call is a context of its own).
+    fn many_callers(callers: usize) -> Vec<u8> {
+        let mut src = String::new();
+        for i in 0..callers {
+            for bit in 0..7 {
+                if i & (1 << bit) != 0 {
+                    src += &format!("PUSH @end{i} ");
+                } else {
+                    src += "PUSH0 ";
+                }
+            }
+            src += &format!("PUSH @r{i} PUSH @f JUMP\n");
+            src += &format!("r{i}: JUMPDEST POP POP POP POP POP POP POP PUSH @end{i} JUMP\n");
+            src += &format!("end{i}: JUMPDEST\n");
+        }
+        src += "STOP\nf: JUMPDEST JUMP\n";
+        assemble(&src).expect("assembles").to_vec()
+    }
+
+    #[test]
+    fn the_precise_analysis_gives_up_past_its_contexts() {
+        let code = many_callers(MAX_CONTEXTS - 4);
+        let an = Analysis::new(&code, SpecId::Osaka);
+        let f = StackFacts::solve(&an, Mode::Exact, true, false).expect("precise");
+        assert!(!f.dynamic_jumps, "every return resolved");
+        let code = many_callers(MAX_CONTEXTS + 4);
+        let an = Analysis::new(&code, SpecId::Osaka);
+        assert!(StackFacts::solve(&an, Mode::Exact, true, false).is_none());
+        // The coarse analysis never gives up.
+        assert!(StackFacts::solve(&an, Mode::Exact, false, false).is_some());
+    }
+
+    #[test]
+    fn the_compiler_gets_the_dispatch_facts_for_a_computed_jump() {
+        let code = assemble("PUSH0 CALLDATALOAD JUMP a: JUMPDEST PUSH1 1 STOP").unwrap();
+        let an = Analysis::new(&code, SpecId::Osaka);
+        let exact = StackFacts::solve(&an, Mode::Exact, true, true);
+        assert!(exact.is_none(), "stops at the computed jump");
+        let f = StackFacts::for_compiler(&an);
+        let dispatch = StackFacts::coarse(&an, Mode::Dispatch);
+        assert_eq!(f.mode, Mode::Dispatch);
+        assert!(f.dynamic_jumps && f.reachable(1));
+        for (a, b) in f.blocks.iter().zip(&dispatch.blocks) {
+            assert_eq!((&a.entry, &a.exits), (&b.entry, &b.exits));
+        }
     }
 
     #[test]
