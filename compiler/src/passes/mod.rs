@@ -6,7 +6,7 @@
 //!   destinations, width) and its transfer functions;
 //! - [`stack`]: abstract interpretation of the stack over the control-flow
 //!   graph: reachable blocks, entry heights and values, resolved jumps;
-//! - [`cfg`]: the resolved edges, the lowering order and the loop headers;
+//! - [`cfg`](mod@cfg): the resolved edges, the lowering order and the loop headers;
 //! - [`regions`]: regions of static relative height, whose stack items
 //!   pass between blocks in registers;
 //! - [`chunks`]: the Cranelift functions a large contract is cut into;
