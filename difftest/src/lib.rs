@@ -3,7 +3,7 @@
 //! Generated EVM programs ([`generate`]) are placed in a few accounts and
 //! called by one transaction ([`scenario`]); the transaction runs on the
 //! reference interpreter and on the compiled backend for each fork, and
-//! everything observable is compared ([`observe`], [`compare`]): status
+//! everything observable is compared ([`observe`](mod@observe), [`compare`]): status
 //! class, gas used, refund, output, logs and the full post-state. A
 //! mismatch is shrunk by delta debugging ([`minimize`]) and written out as
 //! an execution-spec-tests state test whose `post` is the interpreter's

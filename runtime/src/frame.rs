@@ -228,7 +228,7 @@ fn write_word(slot: &mut MaybeUninit<U256>, value: U256) {
     }
 }
 
-/// Reads a stack word written by [`write_word`] or by compiled code.
+/// Reads a stack word written by `write_word` or by compiled code.
 ///
 /// # Safety
 /// The word must be initialised.

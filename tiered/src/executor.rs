@@ -123,7 +123,7 @@ impl TieredExecutor {
     }
 
     /// Why codes stayed on the interpreter, and cache entries that were
-    /// ignored (the most recent [`FAILURES_KEPT`]).
+    /// ignored (the most recent `FAILURES_KEPT`).
     pub fn failures(&self) -> Vec<String> {
         let failures = self.core.failures.lock().unwrap_or_else(|p| p.into_inner());
         failures.iter().cloned().collect()

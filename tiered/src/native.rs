@@ -1,4 +1,4 @@
-//! [`NativeCode`]: compiled code of one contract, from the JIT or from a
+//! `NativeCode`: compiled code of one contract, from the JIT or from a
 //! library of the persistent cache, and how a frame runs on it.
 
 use cevm_compiler::context::EntryFn;
@@ -11,7 +11,7 @@ const JIT_BYTES_PER_CODE_BYTE: u64 = 48;
 
 /// The memory a JIT-compiled contract is assumed to take (Cranelift's JIT
 /// does not report it): a page for the module plus
-/// [`JIT_BYTES_PER_CODE_BYTE`] per byte of code.
+/// `JIT_BYTES_PER_CODE_BYTE` per byte of code.
 pub fn jit_bytes_estimate(code_len: usize) -> u64 {
     4096 + JIT_BYTES_PER_CODE_BYTE * code_len as u64
 }

@@ -139,7 +139,7 @@ pub fn edge_value<R: Entropy>(rng: &mut R) -> U256 {
 const BOUNDARY_POWERS: [u64; 14] = [64, 128, 192, 255, 63, 127, 191, 1, 8, 16, 32, 160, 248, 256];
 
 /// A value at a limb, half or sign boundary: `2^k + d` for `d` in -2..=2
-/// and `k` in [`BOUNDARY_POWERS`], sometimes negated (two's complement) or
+/// and `k` in `BOUNDARY_POWERS`, sometimes negated (two's complement) or
 /// inverted, so that `2^256 - 2^k` (high-limb masks), `INT_MIN`, `INT_MAX`
 /// and -1 come up as often as their positive neighbours.
 pub fn boundary_value<R: Entropy>(rng: &mut R) -> U256 {
