@@ -45,6 +45,17 @@ fn lowered_twice(code: &[u8]) -> usize {
     Plan::new(&an).unroll.cycles.len()
 }
 
+/// Asserts that `src` has one loop lowered twice and runs it for every
+/// count in `counts` (from the call data) at every gas limit
+/// ([`every_gas_limit`] with `step`).
+fn check_every_count(b: &Backends, src: &str, counts: std::ops::Range<u64>, step: usize) {
+    let code = assemble(src).unwrap();
+    assert_eq!(lowered_twice(&code), 1, "{src}");
+    for n in counts {
+        every_gas_limit(b, &code, &word(U256::from(n)), step);
+    }
+}
+
 #[test]
 fn fibonacci_exits_after_every_count_and_halts_at_every_gas_limit() {
     let b = Backends::new();
@@ -130,21 +141,13 @@ fn headers_that_observe_gas_keep_their_test() {
                head: JUMPDEST GAS DUP3 XOR SWAP2 POP DUP1 ISZERO PUSH @done JUMPI
                SWAP2 SWAP3 SWAP2 PUSH1 1 SWAP1 SUB PUSH @head JUMP
                done: JUMPDEST POP PUSH0 MSTORE PUSH1 32 PUSH0 RETURN";
-    let code = assemble(src).unwrap();
-    assert_eq!(lowered_twice(&code), 1);
-    for n in 0..6u64 {
-        every_gas_limit(&b, &code, &word(U256::from(n)), 1);
-    }
+    check_every_count(&b, src, 0..6, 1);
     // A store in the body: tested before it in both copies.
     let src = "PUSH1 5 PUSH1 7 PUSH0 CALLDATALOAD
                head: JUMPDEST DUP1 ISZERO PUSH @done JUMPI
                SWAP2 SWAP1 SWAP2 DUP1 DUP1 SSTORE PUSH1 1 SWAP1 SUB PUSH @head JUMP
                done: JUMPDEST STOP";
-    let code = assemble(src).unwrap();
-    assert_eq!(lowered_twice(&code), 1);
-    for n in 0..5u64 {
-        every_gas_limit(&b, &code, &word(U256::from(n)), 7);
-    }
+    check_every_count(&b, src, 0..5, 7);
 }
 
 /// A loop entered in the middle (the first jump goes to its second block).
@@ -155,11 +158,7 @@ fn a_loop_entered_in_the_middle_runs_every_count() {
                head: JUMPDEST SWAP1 DUP2 ADD SWAP1 SWAP2 SWAP3 SWAP2 PUSH @body JUMP
                body: JUMPDEST PUSH1 1 SWAP1 SUB DUP1 PUSH @head JUMPI
                POP PUSH0 MSTORE PUSH1 32 PUSH0 RETURN";
-    let code = assemble(src).unwrap();
-    assert_eq!(lowered_twice(&code), 1);
-    for n in 1..7u64 {
-        every_gas_limit(&b, &code, &word(U256::from(n)), 1);
-    }
+    check_every_count(&b, src, 1..7, 1);
 }
 
 /// Loops without an end halt out of gas: every cycle of the two copies

@@ -317,15 +317,7 @@ fn memory_growth_in_loops_is_exact() {
 fn grown_memory_reads_zero_after_a_dirty_frame() {
     let b = Backends::new();
     let dirty = assemble(&growing_loop("PUSH0 NOT DUP3 MSTORE", "0", 32, 400)).unwrap();
-    // ORs every word it grows into, then returns the OR.
-    let read = assemble(
-        "PUSH0 PUSH0 PUSH 400
-         loop: JUMPDEST DUP1 ISZERO PUSH @end JUMPI
-           DUP2 MLOAD DUP4 OR SWAP3 POP
-           PUSH 1 SWAP1 SUB SWAP1 PUSH 32 ADD SWAP1 PUSH @loop JUMP
-         end: JUMPDEST POP POP PUSH0 MSTORE PUSH 32 PUSH0 RETURN",
-    )
-    .unwrap();
+    let read = or_of_words(400);
     for _ in 0..3 {
         let run = b.run(&dirty, SpecId::Cancun, 10_000_000, &[]);
         assert!(run.0.status.is_success());
@@ -484,14 +476,7 @@ fn grown_memory_reads_zero_after_a_frame_halted_unsettled() {
                PUSH 1 SWAP1 SUB SWAP1 PUSH 32 ADD SWAP1 PUSH @loop JUMP
              end: JUMPDEST POP POP {halt}"
         );
-        let read = assemble(
-            "PUSH0 PUSH0 PUSH 256
-             loop: JUMPDEST DUP1 ISZERO PUSH @end JUMPI
-               DUP2 MLOAD DUP4 OR SWAP3 POP
-               PUSH 1 SWAP1 SUB SWAP1 PUSH 32 ADD SWAP1 PUSH @loop JUMP
-             end: JUMPDEST POP POP PUSH0 MSTORE PUSH 32 PUSH0 RETURN",
-        )
-        .unwrap();
+        let read = or_of_words(256);
         for dirty in [straight, looped] {
             let dirty = assemble(&dirty).unwrap_or_else(|e| panic!("{e}: {dirty}"));
             // Around the gas that pays for the static part but not the
@@ -581,4 +566,17 @@ fn calldataload_at_every_offset_around_the_end() {
         );
         assert!(run.0.status.is_success(), "{:?}", run.0.status);
     }
+}
+
+/// Code that ORs the first `words` words of memory (growing it over them)
+/// and returns the OR: zero unless some byte it grows into was not.
+fn or_of_words(words: u64) -> Vec<u8> {
+    assemble(&format!(
+        "PUSH0 PUSH0 PUSH {words}
+         loop: JUMPDEST DUP1 ISZERO PUSH @end JUMPI
+           DUP2 MLOAD DUP4 OR SWAP3 POP
+           PUSH 1 SWAP1 SUB SWAP1 PUSH 32 ADD SWAP1 PUSH @loop JUMP
+         end: JUMPDEST POP POP PUSH0 MSTORE PUSH 32 PUSH0 RETURN"
+    ))
+    .unwrap()
 }

@@ -119,27 +119,10 @@ impl Lowering<'_, '_, '_, '_> {
             let high = super::word::exceeds_u64(&mut self.b, offset);
             self.b.ins().select(high, len, low)
         };
-        // `at <= len`, far below 2^63: no overflow.
-        let end = self.b.ins().iadd_imm_s(at, 32);
-        let inside = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, end, len);
         let base = self.context_i64(offsets::INPUT_PTR);
-        let in_input = self.b.ins().iadd(base, at);
-        // In the tail, the word starts `end - len` bytes in (1 to 32).
-        let past = self.b.ins().isub(end, len);
-        let tail = self
-            .b
-            .ins()
-            .iadd_imm_s(self.ctx_ptr, offsets::INPUT_TAIL as i64);
-        let in_tail = self.b.ins().iadd(tail, past);
-        let from = self.b.ins().select(inside, in_input, in_tail);
         let flags = MemFlagsData::new().with_notrap().with_readonly();
-        let w: Word = std::array::from_fn(|k| {
-            let v = self
-                .b
-                .ins()
-                .load(types::I64, flags, from, (8 * (3 - k)) as i32);
-            self.b.ins().bswap(v)
-        });
+        let ctx = self.ctx_ptr;
+        let w = calldata_word_from(&mut self.b.cursor(), ctx, base, len, at, flags);
         self.push_word(w);
     }
 
@@ -173,27 +156,15 @@ impl Lowering<'_, '_, '_, '_> {
         let mut cur = FuncCursor::new(self.b.func).at_inst(before);
         let fixed = MemFlagsData::trusted().with_readonly().with_can_move();
         let len = cur.ins().load(types::I64, fixed, ctx, offsets::INPUT_LEN);
-        let offset = cur.ins().iconst(types::I64, c as i64);
-        // As in the general case (see `lower_calldataload`), for `c` below 2^64.
-        let at = cur.ins().umin(offset, len);
-        let end = cur.ins().iadd_imm_s(at, 32);
-        let inside = cur.ins().icmp(IntCC::UnsignedLessThanOrEqual, end, len);
         let base = cur.ins().load(types::I64, fixed, ctx, offsets::INPUT_PTR);
-        let in_input = cur.ins().iadd(base, at);
-        let past = cur.ins().isub(end, len);
-        let tail = cur.ins().iadd_imm_s(ctx, offsets::INPUT_TAIL as i64);
-        let in_tail = cur.ins().iadd(tail, past);
-        let from = cur.ins().select(inside, in_input, in_tail);
+        let offset = cur.ins().iconst(types::I64, c as i64);
+        // `c` is below 2^64: clamped as in the general case.
+        let at = cur.ins().umin(offset, len);
         let flags = MemFlagsData::new()
             .with_notrap()
             .with_readonly()
             .with_can_move();
-        let w: Word = std::array::from_fn(|k| {
-            let v = cur
-                .ins()
-                .load(types::I64, flags, from, (8 * (3 - k)) as i32);
-            cur.ins().bswap(v)
-        });
+        let w = calldata_word_from(&mut cur, ctx, base, len, at, flags);
         self.calldata_words.insert(c, w);
         w
     }
@@ -213,4 +184,35 @@ impl Lowering<'_, '_, '_, '_> {
                 .load(types::I64, MemFlagsData::trusted(), addr, (8 * k) as i32)
         })
     }
+}
+
+/// The call data word at `at` (an offset already clamped to the call data's
+/// length `len`; `base` is where the call data starts), read with `flags`:
+/// in place when its 32 bytes lie inside the call data, else from the
+/// context's copy of the call data's last 32 bytes followed by 32 zeros
+/// ([`crate::context::JitContext::input_tail`]), where the word starts
+/// `at + 32 - len` bytes in (1 to 32).
+fn calldata_word_from(
+    cur: &mut FuncCursor<'_>,
+    ctx: Value,
+    base: Value,
+    len: Value,
+    at: Value,
+    flags: MemFlagsData,
+) -> Word {
+    // `at <= len`, far below 2^63: no overflow.
+    let end = cur.ins().iadd_imm_s(at, 32);
+    let inside = cur.ins().icmp(IntCC::UnsignedLessThanOrEqual, end, len);
+    let in_input = cur.ins().iadd(base, at);
+    let past = cur.ins().isub(end, len);
+    let tail = cur.ins().iadd_imm_s(ctx, offsets::INPUT_TAIL as i64);
+    let in_tail = cur.ins().iadd(tail, past);
+    let from = cur.ins().select(inside, in_input, in_tail);
+    // Big-endian: the most significant limb comes first.
+    std::array::from_fn(|k| {
+        let v = cur
+            .ins()
+            .load(types::I64, flags, from, (8 * (3 - k)) as i32);
+        cur.ins().bswap(v)
+    })
 }

@@ -90,12 +90,7 @@ impl Lowering<'_, '_, '_, '_> {
             let grow = self.b.create_block();
             self.b.ins().brif(ok, fast, &[], grow, &[]);
             self.continue_in(grow);
-            let zeroed = self.load_ctx(offsets::MEM_ZEROED);
-            let fits = self
-                .b
-                .ins()
-                .icmp(IntCC::UnsignedLessThanOrEqual, end, zeroed);
-            let ok = self.b.ins().band(small, fits);
+            let ok = self.within_buffer(small, end);
             let raise = self.b.create_block();
             self.b.ins().brif(ok, raise, &[], slow, &[]);
             self.continue_in(raise);
@@ -112,12 +107,7 @@ impl Lowering<'_, '_, '_, '_> {
             self.b
                 .ins()
                 .store(flags, raised, self.ctx_ptr, offsets::MEM_END);
-            let zeroed = self.load_ctx(offsets::MEM_ZEROED);
-            let fits = self
-                .b
-                .ins()
-                .icmp(IntCC::UnsignedLessThanOrEqual, end, zeroed);
-            let ok = self.b.ins().band(small, fits);
+            let ok = self.within_buffer(small, end);
             self.b.ins().brif(ok, fast, &[], slow, &[]);
         }
 
@@ -150,6 +140,17 @@ impl Lowering<'_, '_, '_, '_> {
         self.b.switch_to_block(fast);
         self.b.seal_block(fast);
         self.memory_base_plus(offset[0])
+    }
+
+    /// Whether an access ending at `end` lies within the zeroed-ahead
+    /// buffer (`small`: its offset is below 2^32, so `end` did not wrap).
+    fn within_buffer(&mut self, small: Value, end: Value) -> Value {
+        let zeroed = self.load_ctx(offsets::MEM_ZEROED);
+        let fits = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedLessThanOrEqual, end, zeroed);
+        self.b.ins().band(small, fits)
     }
 
     /// The gas of the memory expansion native code made that the runtime

@@ -21,3 +21,11 @@ pub mod regions;
 pub mod stack;
 pub mod unroll;
 pub mod value;
+
+/// The loop of revmc's fibonacci code (n from the call data): a two-block
+/// cycle whose round permutes its items, the passes' common test case.
+#[cfg(test)]
+pub(crate) const FIBONACCI_LOOP: &str = "PUSH0 CALLDATALOAD PUSH0 PUSH1 1
+     head: JUMPDEST DUP3 ISZERO PUSH @done JUMPI
+     DUP2 DUP2 ADD SWAP2 POP SWAP1 SWAP2 PUSH1 1 SWAP1 SUB SWAP2 PUSH @head JUMP
+     done: JUMPDEST STOP";

@@ -276,13 +276,7 @@ mod tests {
 
     #[test]
     fn static_heights_need_no_stack_checks_and_loops_one_gas_check() {
-        let code = assemble(
-            "PUSH0 CALLDATALOAD PUSH0 PUSH1 1
-             head: JUMPDEST DUP3 ISZERO PUSH @done JUMPI
-             DUP2 DUP2 ADD SWAP2 POP SWAP1 SWAP2 PUSH1 1 SWAP1 SUB SWAP2 PUSH @head JUMP
-             done: JUMPDEST STOP",
-        )
-        .unwrap();
+        let code = assemble(crate::passes::FIBONACCI_LOOP).unwrap();
         let an = Analysis::new(&code, SpecId::Osaka);
         let plan = Plan::new(&an);
         for b in &plan.blocks {

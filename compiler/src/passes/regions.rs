@@ -195,12 +195,7 @@ mod tests {
 
     #[test]
     fn a_balanced_loop_is_one_region() {
-        let (r, _) = regions(
-            "PUSH0 CALLDATALOAD PUSH0 PUSH1 1
-             head: JUMPDEST DUP3 ISZERO PUSH @done JUMPI
-             DUP2 DUP2 ADD SWAP2 POP SWAP1 SWAP2 PUSH1 1 SWAP1 SUB SWAP2 PUSH @head JUMP
-             done: JUMPDEST STOP",
-        );
+        let (r, _) = regions(crate::passes::FIBONACCI_LOOP);
         for b in 0..4 {
             assert_eq!(r.place[b].unwrap().anchor, 0, "block {b}");
         }

@@ -215,12 +215,7 @@ mod tests {
 
     #[test]
     fn a_two_block_loop_is_lowered_twice() {
-        let c = cycles(
-            "PUSH0 CALLDATALOAD PUSH0 PUSH1 1
-             head: JUMPDEST DUP3 ISZERO PUSH @done JUMPI
-             DUP2 DUP2 ADD SWAP2 POP SWAP1 SWAP2 PUSH1 1 SWAP1 SUB SWAP2 PUSH @head JUMP
-             done: JUMPDEST STOP",
-        );
+        let c = cycles(crate::passes::FIBONACCI_LOOP);
         assert_eq!(
             c,
             vec![Cycle {

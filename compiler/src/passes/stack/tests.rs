@@ -83,12 +83,7 @@ fn writes_below_a_return_address_are_seen_on_return() {
 #[test]
 fn loops_converge_with_exact_heights() {
     // fibonacci-like loop: counter, a, b; the head is entered at height 3.
-    let src = "
-        PUSH0 CALLDATALOAD PUSH0 PUSH1 1
-        head: JUMPDEST DUP3 ISZERO PUSH @done JUMPI
-        DUP2 DUP2 ADD SWAP2 POP SWAP1 SWAP2 PUSH1 1 SWAP1 SUB SWAP2 PUSH @head JUMP
-        done: JUMPDEST STOP
-    ";
+    let src = crate::passes::FIBONACCI_LOOP;
     let (_, f, _) = facts(src);
     let head = &f.blocks[1];
     let entry = head.entry.as_ref().unwrap();
